@@ -1,0 +1,1 @@
+"""Geography shipped with the package: municipalities and localities (see ATTRIBUTION.md)."""

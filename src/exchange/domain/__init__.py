@@ -1,0 +1,1 @@
+"""Entities, the eligibility rules and the independent check of a result."""

@@ -1,0 +1,126 @@
+"""Which units each case may get: the vectorised twin of `exchange.domain.rules`.
+
+Cheap rules (municipality, size, rent, access, landlord, school stage reach) are evaluated for all
+units at once; distances are computed only around danger zones and kept schools, through the
+spatial index, and always exactly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from exchange.domain.model import Case
+from exchange.solver.instance import Instance
+
+
+@dataclass(frozen=True)
+class RuleMasks:
+    """For one case, which units pass each rule group (over all units)."""
+
+    safe: NDArray
+    rooms: NDArray
+    rent: NDArray
+    access: NDArray
+    landlord: NDArray
+    school: NDArray
+
+    @property
+    def fits(self) -> NDArray:
+        """Fit and landlord rules together."""
+        return self.rooms & self.rent & self.access & self.landlord
+
+    @property
+    def eligible(self) -> NDArray:
+        return self.safe & self.fits & self.school
+
+
+@dataclass(frozen=True)
+class Pairs:
+    """All eligible (case, unit) pairs, sorted by case, then unit."""
+
+    case: NDArray
+    unit: NDArray
+
+    def __len__(self) -> int:
+        return int(self.case.size)
+
+
+def rule_masks(inst: Instance, c: int) -> RuleMasks:
+    """Evaluate every rule of case `c` against every unit."""
+    case = inst.round.cases[c]
+    return RuleMasks(
+        safe=_municipality_ok(inst, case, c) & ~_in_danger(inst, case),
+        rooms=(inst.u_rooms >= case.rooms_min) & (inst.u_rooms <= case.rooms_max),
+        rent=inst.u_rent <= case.max_rent_sek,
+        access=inst.u_step_free | (not case.needs.step_free),
+        landlord=_landlord(inst, case),
+        school=_stage_reach(inst, c) & _keeps_schools(inst, case),
+    )
+
+
+def eligible_pairs(inst: Instance) -> Pairs:
+    """Every eligible pair; distances are only computed for units passing the cheap rules."""
+    cases, units = [], []
+    for c, case in enumerate(inst.round.cases):
+        cheap = _municipality_ok(inst, case, c) & _fits(inst, case) & _stage_reach(inst, c)
+        if cheap.any():
+            cheap &= ~_in_danger(inst, case) & _keeps_schools(inst, case)
+        found = np.flatnonzero(cheap)
+        cases.append(np.full(found.size, c, dtype=np.int64))
+        units.append(found)
+    if not cases:
+        return Pairs(np.empty(0, np.int64), np.empty(0, np.int64))
+    return Pairs(np.concatenate(cases), np.concatenate(units).astype(np.int64))
+
+
+def _municipality_ok(inst: Instance, case: Case, c: int) -> NDArray:
+    excluded = [inst.members.index(code) for code in case.safety.excluded_municipalities
+                if code in inst.members]
+    ok = ~np.isin(inst.u_mun, excluded)
+    if not inst.round.network.rules.allow_home_municipality:
+        ok &= inst.u_mun != inst.c_mun[c]
+    return ok
+
+
+def _in_danger(inst: Instance, case: Case) -> NDArray:
+    danger = np.zeros(inst.n_units, dtype=bool)
+    for zone in case.safety.danger_zones:
+        near, km = inst.units.near(zone.lat, zone.lon, zone.radius_km)
+        danger[near[km < zone.radius_km]] = True
+    return danger
+
+
+def _fits(inst: Instance, case: Case) -> NDArray:
+    fits = (inst.u_rooms >= case.rooms_min) & (inst.u_rooms <= case.rooms_max)
+    fits &= inst.u_rent <= case.max_rent_sek
+    if case.needs.step_free:
+        fits &= inst.u_step_free
+    return fits & _landlord(inst, case)
+
+
+def _landlord(inst: Instance, case: Case) -> NDArray:
+    landlord = np.isnan(inst.u_multiple)
+    landlord |= case.monthly_income_sek >= np.nan_to_num(inst.u_multiple) * inst.u_rent
+    if case.income_support:
+        landlord |= inst.u_accepts_support
+    return landlord
+
+
+def _stage_reach(inst: Instance, c: int) -> NDArray:
+    needed = inst.demand[c] > 0
+    return inst.reach[:, needed].all(axis=1)
+
+
+def _keeps_schools(inst: Instance, case: Case) -> NDArray:
+    ok = np.ones(inst.n_units, dtype=bool)
+    for child in case.household.children:
+        kept = child.keep_school
+        if kept is not None:
+            near, _ = inst.units.near(kept.lat, kept.lon, kept.max_km)
+            within = np.zeros(inst.n_units, dtype=bool)
+            within[near] = True
+            ok &= within
+    return ok

@@ -1,0 +1,116 @@
+"""Why each case was not placed, and the last placements a non-proven solution missed.
+
+A case is looked at only after the model has spoken. Its reason is the first that applies:
+no safe unit, no fitting unit, no school reach, a free eligible unit held back by the sending
+member's reciprocity bound, or outranked. A free eligible unit with room at its schools and no
+reciprocity bound in the way means the case can simply be placed: `complete` does so, which
+only happens when the model stopped before proving optimality.
+
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from exchange.domain.model import Reason, Unplaced
+from exchange.solver.eligibility import RuleMasks, rule_masks
+from exchange.solver.instance import Instance
+from exchange.solver.schools import route
+
+
+@dataclass
+class Placement:
+    """Placed pairs as a mutable mapping, with the members' net flows."""
+
+    inst: Instance
+    unit_of: dict[int, int]
+    net: NDArray
+
+    @classmethod
+    def of(cls, inst: Instance, cases: NDArray, units: NDArray) -> Placement:
+        placement = cls(inst, {}, np.zeros(len(inst.members), dtype=np.int64))
+        for c, u in zip(cases.tolist(), units.tolist(), strict=True):
+            placement.add(c, u)
+        return placement
+
+    def add(self, c: int, u: int) -> None:
+        self.unit_of[c] = u
+        host, home = self.inst.u_mun[u], self.inst.c_mun[c]
+        if host != home:
+            self.net[host] += 1
+            self.net[home] -= 1
+
+    def may_send(self, c: int, u: int) -> bool:
+        host, home = self.inst.u_mun[u], self.inst.c_mun[c]
+        return host == home or self.net[home] - 1 >= self.inst.floor_gap[home]
+
+    def has_room(self, c: int, u: int) -> bool:
+        demand = {unit: self.inst.demand[case] for case, unit in self.unit_of.items()}
+        demand[u] = self.inst.demand[c]
+        stages = np.flatnonzero(self.inst.demand[c])
+        return all(route(self.inst, demand, int(g)) is not None for g in stages)
+
+
+def complete(inst: Instance, placement: Placement, order: NDArray) -> None:
+    """Place, in `order`, every case that still has a free eligible unit it may take."""
+    added = True
+    while added:
+        added = False
+        for c in order.tolist():
+            if c not in placement.unit_of:
+                roomy = _free_with_room(inst, placement, c, rule_masks(inst, c))
+                sendable = [u for u in roomy if placement.may_send(c, u)]
+                if sendable:
+                    placement.add(c, sendable[0])
+                    added = True
+
+
+def explain(inst: Instance, placement: Placement) -> list[Unplaced]:
+    """The reason of every case left unplaced, in the order of the round file."""
+    unplaced = []
+    for c, case in enumerate(inst.round.cases):
+        if c not in placement.unit_of:
+            masks = rule_masks(inst, c)
+            roomy = _free_with_room(inst, placement, c, masks)
+            reason, detail = _reason(inst, masks, len(roomy))
+            unplaced.append(Unplaced(case=case.id, reason=reason, detail=detail))
+    return unplaced
+
+
+def _free_with_room(inst: Instance, placement: Placement, c: int, masks: RuleMasks) -> list[int]:
+    taken = np.zeros(inst.n_units, dtype=bool)
+    taken[list(placement.unit_of.values())] = True
+    free = np.flatnonzero(masks.eligible & ~taken)
+    return [int(u) for u in free if placement.has_room(c, int(u))]
+
+
+def _reason(inst: Instance, masks: RuleMasks, roomy: int) -> tuple[Reason, str]:
+    total = inst.n_units
+    safe = masks.safe
+    fitting = safe & masks.fits
+    if not safe.any():
+        return Reason.NO_SAFE_UNIT, (
+            f"none of the {total} units is safe: each lies in an excluded or the home "
+            "municipality, or inside a danger zone")
+    if not fitting.any():
+        failing = [f"{(safe & ~mask).sum()} {what}" for mask, what in (
+            (masks.rooms, "have the wrong number of rooms"), (masks.rent, "cost too much"),
+            (masks.access, "are not step-free"), (masks.landlord, "fail the landlord's rule"))
+            if (safe & ~mask).any()]
+        return Reason.NO_FITTING_UNIT, (
+            f"{safe.sum()} units are safe but none fits: " + ", ".join(failing))
+    if not (fitting & masks.school).any():
+        return Reason.NO_SCHOOL_PLACE, (
+            f"{fitting.sum()} units are safe and fit, but none has a school place within reach "
+            "for every child (or the kept school within its distance)")
+    eligible = int(masks.eligible.sum())
+    if roomy:
+        return Reason.RECIPROCITY_LIMIT, (
+            f"{roomy} eligible units are free, but the sending member is at its reciprocity "
+            "limit: it must receive before it sends again")
+    return Reason.OUTRANKED, (
+        f"all {eligible} eligible units, or the school places they need, went to other "
+        "cases of equal or higher priority")

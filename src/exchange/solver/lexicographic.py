@@ -1,0 +1,133 @@
+"""Lexicographic tiers by column generation: proven tier counts without a model of every pair.
+
+For each stage (acute count, high count, normal count, then the secondary score):
+1. Column generation on the LP relaxation: solve the LP over the chosen pairs, price every
+   eligible pair with the LP duals, add the pairs that would improve it, repeat until none
+   would. The LP value is then a bound over *all* eligible pairs.
+2. A MIP over the chosen pairs. For a tier count (an integer) it is proven optimal over all pairs
+   when it reaches the floor of the bound; otherwise every pair whose reduced cost leaves room
+   for a better integer value joins the MIP, which is then exact (reduced-cost argument).
+3. The count is locked as a lower bound for the stages after it.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from exchange.solver.eligibility import Pairs
+from exchange.solver.instance import TIERS, Instance
+from exchange.solver.model import AssignmentModel, Outcome, Solution
+
+Progress = Callable[[str], None]
+
+#: Most pairs ever admitted to the final MIP of one stage by the reduced-cost argument.
+MAX_EXACT_COLUMNS = 400_000
+_EPS = 1e-6
+
+
+@dataclass
+class Plan:
+    """The chosen pairs, the proven tier counts, and what the stages measured."""
+
+    chosen: NDArray
+    proven: bool
+    counts: list[int]
+    stats: dict[str, float | int | str | bool] = field(default_factory=dict)
+
+
+def solve_lexicographic(inst: Instance, pairs: Pairs, score: NDArray, *, time_limit: float,
+                        progress: Progress) -> Plan:
+    """Place the most acute, then high, then normal cases; then maximise `score`."""
+    model = AssignmentModel(inst, pairs)
+    deadline = time.monotonic() + time_limit
+    chosen = _initial_columns(inst, pairs, score)
+    locks = np.zeros(3)
+    proven, counts = True, [0, 0, 0]
+    stats: dict[str, float | int | str | bool] = {"eligible_pairs": len(pairs)}
+    best = None
+    tier_of_pair = inst.c_tier[pairs.case]
+    for t, tier in enumerate(TIERS):
+        if not (tier_of_pair == t).any():
+            continue
+        objective = (tier_of_pair == t).astype(float)
+        best, chosen, stage_proven = _stage(model, chosen, objective, locks, deadline, best,
+                                            exact=True)
+        counts[t] = int(round(best.objective))
+        locks[t] = counts[t]
+        proven &= stage_proven
+        progress(f"{tier.value}: {counts[t]} placed" + (" (proven)" if stage_proven else ""))
+    if len(pairs):
+        final, chosen, _ = _stage(model, chosen, score, locks, deadline, best, exact=False)
+        if final.outcome is not Outcome.NO_SOLUTION:
+            best = final
+    stats["columns"] = int(chosen.size)
+    selected = best.chosen[best.x > 0.5] if best is not None else np.empty(0, np.int64)
+    return Plan(chosen=np.sort(selected), proven=proven, counts=counts, stats=stats)
+
+
+def _stage(model: AssignmentModel, chosen: NDArray, objective: NDArray, locks: NDArray,
+           deadline: float, incumbent: Solution | None, *, exact: bool):
+    lp, chosen, reduced = _generate_columns(model, chosen, objective, locks, deadline)
+    mip = model.solve(chosen, objective, locks, integer=True, time_limit=_left(deadline))
+    if mip.outcome is Outcome.NO_SOLUTION:
+        if incumbent is None:
+            raise RuntimeError("the assignment model found no solution; please report this")
+        return incumbent, chosen, False
+    if not exact:
+        return mip, chosen, mip.outcome is Outcome.OPTIMAL
+    target = math.floor(lp.objective + _EPS)
+    if round(mip.objective) >= target:
+        return mip, chosen, True
+    # Any solution using a pair with reduced cost below -(gap - 1) is worse than the incumbent.
+    room = lp.objective - round(mip.objective) - 1 + _EPS
+    extra = np.flatnonzero(reduced >= -room)
+    if extra.size > MAX_EXACT_COLUMNS:
+        return mip, chosen, False
+    chosen = np.union1d(chosen, extra)
+    exact_mip = model.solve(chosen, objective, locks, integer=True, time_limit=_left(deadline))
+    if exact_mip.outcome is Outcome.NO_SOLUTION:
+        return mip, chosen, False
+    better = exact_mip if exact_mip.objective >= mip.objective else mip
+    return better, chosen, exact_mip.outcome is Outcome.OPTIMAL
+
+
+def _generate_columns(model: AssignmentModel, chosen: NDArray, objective: NDArray,
+                      locks: NDArray, deadline: float):
+    batch = max(2_000, 2 * model.inst.n_cases)
+    while True:
+        lp = model.solve(chosen, objective, locks, integer=False, time_limit=_left(deadline))
+        if lp.duals is None:
+            raise RuntimeError("the LP relaxation did not solve; please report this")
+        reduced = model.reduced_costs(objective, lp.duals)
+        reduced[chosen] = -np.inf
+        improving = np.flatnonzero(reduced > _EPS)
+        if improving.size == 0:
+            reduced[chosen] = 0.0
+            return lp, chosen, reduced
+        if improving.size > batch:
+            improving = improving[np.argsort(-reduced[improving], kind="stable")[:batch]]
+        chosen = np.union1d(chosen, improving)
+
+
+def _initial_columns(inst: Instance, pairs: Pairs, score: NDArray, per_case: int = 8) -> NDArray:
+    """All pairs of a small round; otherwise each case's best-scoring units and each unit's."""
+    if len(pairs) <= 50_000:
+        return np.arange(len(pairs))
+    order = np.lexsort((-score, pairs.case))
+    rank = np.arange(order.size) - np.searchsorted(pairs.case[order], pairs.case[order])
+    by_case = order[rank < per_case]
+    order = np.lexsort((-score, pairs.unit))
+    sorted_units = pairs.unit[order]
+    rank = np.arange(order.size) - np.searchsorted(sorted_units, sorted_units)
+    by_unit = order[rank < per_case]
+    return np.union1d(by_case, by_unit)
+
+
+def _left(deadline: float) -> float:
+    return max(0.05, deadline - time.monotonic())

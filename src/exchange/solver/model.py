@@ -1,0 +1,164 @@
+"""The assignment model over a chosen set of pair columns, solved as an LP or a MIP.
+
+Rows, in this order: one per case (at most one unit), one per unit (at most one case), one per
+unit and stage (school seats routed from the unit cover its children), one per school and stage
+(free places), one per member (reciprocity floor), one per tier (locks from earlier stages).
+Columns: a 0/1 variable per chosen pair, and a continuous flow per (unit, school, stage) arc.
+For integral pair variables the flows form a transportation problem with integral data, so an
+integral school assignment always exists (`exchange.solver.schools` finds it).
+
+Only this module and `pricing` know OR-Tools' linear solver interface.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+from ortools.linear_solver.python import model_builder_helper as mb
+
+from exchange.solver.eligibility import Pairs
+from exchange.solver.instance import Instance
+
+# HiGHS's presolve costs seconds on this structure and wins nothing back (measured: 300 x 300
+# stages 4.0 s with it, 0.4-2.0 s without); one thread keeps the search reproducible.
+_HIGHS_OPTIONS = "output_flag=false\nmip_rel_gap=0\npresolve=off\nthreads=1"
+
+
+class Outcome(Enum):
+    """What a solve achieved, in our own words rather than the solver's."""
+
+    OPTIMAL = "optimal"
+    FEASIBLE = "feasible"
+    NO_SOLUTION = "no_solution"
+
+
+@dataclass(frozen=True)
+class Solution:
+    """Values over the chosen columns, plus duals when the model was an LP."""
+
+    outcome: Outcome
+    chosen: NDArray
+    x: NDArray
+    objective: float
+    bound: float
+    duals: NDArray | None
+
+
+class AssignmentModel:
+    """The fixed row structure of one round; columns are chosen per solve."""
+
+    def __init__(self, inst: Instance, pairs: Pairs) -> None:
+        self.inst, self.pairs = inst, pairs
+        n_c, n_u, n_g = inst.n_cases, inst.n_units, len(inst.stages)
+        n_s = inst.cap.shape[0]
+        self.row_unit = n_c
+        self.row_unit_stage = n_c + n_u
+        self.row_school_stage = self.row_unit_stage + n_u * n_g
+        self.row_member = self.row_school_stage + n_s * n_g
+        self.row_tier = self.row_member + len(inst.members)
+        self.n_rows = self.row_tier + 3
+        self._flow_columns = self._flows()
+
+    def solve(self, chosen: NDArray, objective: NDArray, locks: NDArray, *, integer: bool,
+              time_limit: float, solver: str = "highs") -> Solution:
+        """Maximise `objective` (one value per pair in `self.pairs`) over the chosen pairs.
+
+        `locks[t]` is the least number of tier-`t` cases to place.
+        """
+        chosen = np.asarray(chosen, dtype=np.int64)
+        rows, cols, vals = self._pair_entries(chosen)
+        f_rows, f_cols, f_vals, f_ub = self._flow_columns
+        n_x = chosen.size
+        matrix = sp.csr_matrix(
+            (np.concatenate((vals, f_vals)),
+             (np.concatenate((rows, f_rows)), np.concatenate((cols, f_cols + n_x)))),
+            shape=(self.n_rows, n_x + f_ub.size))
+        lower, upper = self._row_bounds(locks)
+        helper = mb.ModelBuilderHelper()
+        helper.fill_model_from_sparse_data(
+            np.zeros(n_x + f_ub.size), np.concatenate((np.ones(n_x), f_ub)),
+            np.concatenate((objective[chosen].astype(float), np.zeros(f_ub.size))),
+            lower, upper, matrix)
+        helper.set_maximize(True)
+        if integer:
+            for i in range(n_x):
+                helper.set_var_integrality(i, True)
+        engine = mb.ModelSolverHelper(solver if integer else "glop")
+        engine.set_time_limit_in_seconds(max(time_limit, 0.01))
+        if solver == "highs" and integer:
+            engine.set_solver_specific_parameters(_HIGHS_OPTIONS)
+        engine.solve(helper)
+        return self._solution(engine, chosen, n_x, integer)
+
+    def reduced_costs(self, objective: NDArray, duals: NDArray) -> NDArray:
+        """Reduced cost of every pair in `self.pairs` against LP duals (c - A^T y)."""
+        inst, pairs = self.inst, self.pairs
+        n_g = len(inst.stages)
+        d = objective.astype(float) - duals[pairs.case] - duals[self.row_unit + pairs.unit]
+        for g in range(n_g):
+            need = inst.demand[pairs.case, g]
+            d += need * duals[self.row_unit_stage + pairs.unit * n_g + g]
+        host, home = inst.u_mun[pairs.unit], inst.c_mun[pairs.case]
+        away = host != home
+        d -= away * (duals[self.row_member + host] - duals[self.row_member + home])
+        d -= duals[self.row_tier + inst.c_tier[pairs.case]]
+        return d
+
+    def _pair_entries(self, chosen: NDArray) -> tuple[NDArray, NDArray, NDArray]:
+        inst = self.inst
+        c, u = self.pairs.case[chosen], self.pairs.unit[chosen]
+        col = np.arange(chosen.size)
+        n_g = len(inst.stages)
+        host, home = inst.u_mun[u], inst.c_mun[c]
+        away = np.flatnonzero(host != home)
+        parts = [
+            (c, col, np.ones(col.size)),
+            (self.row_unit + u, col, np.ones(col.size)),
+            (self.row_member + host[away], away, np.ones(away.size)),
+            (self.row_member + home[away], away, -np.ones(away.size)),
+            (self.row_tier + inst.c_tier[c], col, np.ones(col.size)),
+        ]
+        for g in range(n_g):
+            need = inst.demand[c, g]
+            has = np.flatnonzero(need)
+            parts.append((self.row_unit_stage + u[has] * n_g + g, has, -need[has].astype(float)))
+        return tuple(np.concatenate(p) for p in zip(*parts, strict=True))  # type: ignore[return-value]
+
+    def _flows(self) -> tuple[NDArray, NDArray, NDArray, NDArray]:
+        inst = self.inst
+        n_g = len(inst.stages)
+        u, s, g = inst.arcs[:, 0], inst.arcs[:, 1], inst.arcs[:, 2]
+        col = np.arange(u.size)
+        rows = np.concatenate((self.row_unit_stage + u * n_g + g,
+                               self.row_school_stage + s * n_g + g))
+        return (rows, np.concatenate((col, col)), np.ones(2 * col.size),
+                inst.cap[s, g].astype(float))
+
+    def _row_bounds(self, locks: NDArray) -> tuple[NDArray, NDArray]:
+        inst = self.inst
+        lower = np.full(self.n_rows, -np.inf)
+        upper = np.full(self.n_rows, np.inf)
+        upper[: self.row_unit_stage] = 1
+        lower[self.row_unit_stage: self.row_school_stage] = 0
+        upper[self.row_school_stage: self.row_member] = inst.cap.reshape(-1)
+        lower[self.row_member: self.row_tier] = inst.floor_gap
+        lower[self.row_tier:] = locks
+        return lower, upper
+
+    def _solution(self, engine, chosen: NDArray, n_x: int, integer: bool) -> Solution:
+        status = engine.status()
+        if status not in (mb.SolveStatus.OPTIMAL, mb.SolveStatus.FEASIBLE) or not (
+            engine.has_solution()
+        ):
+            return Solution(Outcome.NO_SOLUTION, chosen, np.zeros(n_x), -np.inf, np.inf, None)
+        values = engine.variable_values()[:n_x]
+        objective = engine.objective_value()
+        outcome = Outcome.OPTIMAL if status == mb.SolveStatus.OPTIMAL else Outcome.FEASIBLE
+        if integer:
+            bound = engine.best_objective_bound() if outcome is Outcome.FEASIBLE else objective
+            return Solution(outcome, chosen, np.round(values), objective, bound, None)
+        return Solution(outcome, chosen, values, objective, objective, engine.dual_values())
