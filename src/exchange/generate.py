@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from exchange.domain.model import ROUND_FORMAT, Round
+from exchange.formats import load_round
 
 REGIONS = {
     "sodertorn": ("Södertörnsnätverket Stadigvarande boende",
@@ -86,7 +87,7 @@ def generate_round(region: str, n_cases: int, n_units: int, seed: int,
         "cases": [_case(i, towns[rng.integers(len(towns))], codes, rng, date)
                   for i in range(n_cases)],
     }
-    return Round.model_validate_json(json.dumps(data, ensure_ascii=False))
+    return load_round(json.dumps(data, ensure_ascii=False))
 
 
 def _member(place: Place, rng: np.random.Generator) -> dict[str, Any]:

@@ -11,7 +11,7 @@ import datetime as dt
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 ROUND_FORMAT = "exchange-round/1"
 RESULT_FORMAT = "exchange-result/1"
@@ -194,15 +194,13 @@ class Case(_Value):
     safety: Safety = Field(default_factory=Safety)
     preferences: Preferences = Field(default_factory=Preferences)
 
-    @model_validator(mode="after")
-    def _rooms_in_order(self) -> Case:
-        if self.rooms_min > self.rooms_max:
-            raise ValueError("rooms_min must not exceed rooms_max")
-        return self
-
 
 class Round(_Value):
-    """A round file: everything one matching round needs, and nothing else."""
+    """A round file: everything one matching round needs, and nothing else.
+
+    Checks across objects (unique ids, members named where a member is needed, `rooms_min <=
+    rooms_max`) are made by `exchange.formats.load_round`, so that all problems come at once.
+    """
 
     format: Literal["exchange-round/1"]
     round: RoundInfo

@@ -140,8 +140,6 @@ def _problem(error: Any) -> Problem:
         message = f"must be {words[kind]} {bound}"
     elif kind == "too_short":
         message = f"must hold at least {ctx.get('min_length', 1)} item(s)"
-    elif kind == "value_error":
-        message = str(ctx.get("error", error["msg"]))
     elif field.endswith("_sek") and kind.startswith("int"):
         message = "expected whole SEK"
     else:
@@ -176,6 +174,11 @@ def _cross_checks(data: dict[str, Any]) -> list[Problem]:
             if isinstance(code, str) and members and code not in members:
                 problems.append(Problem(f"{section}[{index}].municipality",
                                         f'"{code}" is not a member of the network'))
+    for index, case in _items(data, "cases"):
+        low, high = case.get("rooms_min"), case.get("rooms_max")
+        if isinstance(low, int) and isinstance(high, int) and low > high:
+            problems.append(Problem(f"cases[{index}].rooms_min",
+                                    f"must not exceed rooms_max ({low} > {high})"))
     return problems
 
 

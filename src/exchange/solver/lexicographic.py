@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -28,6 +28,8 @@ Progress = Callable[[str], None]
 
 #: Most pairs ever admitted to the final MIP of one stage by the reduced-cost argument.
 MAX_EXACT_COLUMNS = 400_000
+#: Relative gap at which the secondary objective stops; the tier counts are always exact.
+SECONDARY_GAP = 0.002
 _EPS = 1e-6
 
 
@@ -74,27 +76,41 @@ def solve_lexicographic(inst: Instance, pairs: Pairs, score: NDArray, *, time_li
 def _stage(model: AssignmentModel, chosen: NDArray, objective: NDArray, locks: NDArray,
            deadline: float, incumbent: Solution | None, *, exact: bool):
     lp, chosen, reduced = _generate_columns(model, chosen, objective, locks, deadline)
-    mip = model.solve(chosen, objective, locks, integer=True, time_limit=_left(deadline))
-    if mip.outcome is Outcome.NO_SOLUTION:
-        if incumbent is None:
-            raise RuntimeError("the assignment model found no solution; please report this")
-        return incumbent, chosen, False
     if not exact:
-        return mip, chosen, mip.outcome is Outcome.OPTIMAL
+        mip = model.solve(chosen, objective, locks, integer=True, time_limit=_left(deadline),
+                          relative_gap=SECONDARY_GAP)
+        return (mip if mip.outcome is not Outcome.NO_SOLUTION else incumbent), chosen, False
+    # A solution worth the floor of the bound uses only pairs whose reduced cost loses less
+    # than the bound's fractional part: try those first, they are usually few.
     target = math.floor(lp.objective + _EPS)
-    if round(mip.objective) >= target:
+    keep = chosen[reduced[chosen] >= -(lp.objective - target) - _EPS]
+    mip = model.solve(keep, objective, locks, integer=True, time_limit=_left(deadline))
+    if mip.outcome is not Outcome.NO_SOLUTION and round(mip.objective) >= target:
         return mip, chosen, True
-    # Any solution using a pair with reduced cost below -(gap - 1) is worse than the incumbent.
-    room = lp.objective - round(mip.objective) - 1 + _EPS
-    extra = np.flatnonzero(reduced >= -room)
+    # Otherwise, any solution better than `floor` may use a pair only if its reduced cost
+    # leaves room for it; with all such pairs the MIP is exact.
+    if mip.outcome is Outcome.NO_SOLUTION:
+        mip = _revalued(incumbent, objective)
+    floor = round(mip.objective)
+    extra = np.flatnonzero(reduced >= -(lp.objective - floor - 1) - _EPS)
     if extra.size > MAX_EXACT_COLUMNS:
         return mip, chosen, False
     chosen = np.union1d(chosen, extra)
     exact_mip = model.solve(chosen, objective, locks, integer=True, time_limit=_left(deadline))
-    if exact_mip.outcome is Outcome.NO_SOLUTION:
-        return mip, chosen, False
-    better = exact_mip if exact_mip.objective >= mip.objective else mip
-    return better, chosen, exact_mip.outcome is Outcome.OPTIMAL
+    return _better(mip, exact_mip), chosen, exact_mip.outcome is Outcome.OPTIMAL
+
+
+def _better(a: Solution, b: Solution) -> Solution:
+    return b if a.outcome is Outcome.NO_SOLUTION or b.objective > a.objective else a
+
+
+def _revalued(solution: Solution | None, objective: NDArray) -> Solution:
+    """An earlier stage's solution (or none: place nobody) valued for this stage."""
+    if solution is None:
+        empty = np.empty(0, np.int64)
+        return Solution(Outcome.FEASIBLE, empty, np.empty(0), 0.0, np.inf, None)
+    value = float(objective[solution.chosen[solution.x > 0.5]].sum())
+    return replace(solution, outcome=Outcome.FEASIBLE, objective=value)
 
 
 def _generate_columns(model: AssignmentModel, chosen: NDArray, objective: NDArray,
@@ -105,10 +121,10 @@ def _generate_columns(model: AssignmentModel, chosen: NDArray, objective: NDArra
         if lp.duals is None:
             raise RuntimeError("the LP relaxation did not solve; please report this")
         reduced = model.reduced_costs(objective, lp.duals)
-        reduced[chosen] = -np.inf
-        improving = np.flatnonzero(reduced > _EPS)
+        outside = np.ones(reduced.size, dtype=bool)
+        outside[chosen] = False
+        improving = np.flatnonzero(outside & (reduced > _EPS))
         if improving.size == 0:
-            reduced[chosen] = 0.0
             return lp, chosen, reduced
         if improving.size > batch:
             improving = improving[np.argsort(-reduced[improving], kind="stable")[:batch]]
