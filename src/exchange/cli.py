@@ -15,7 +15,14 @@ from rich.table import Table
 
 from exchange.domain.model import Reason, Result, Round
 from exchange.domain.verify import violations
-from exchange.formats import FileProblems, dump, load_result, load_round, result_schema, round_schema
+from exchange.formats import (
+    FileProblems,
+    dump,
+    load_result,
+    load_round,
+    result_schema,
+    round_schema,
+)
 from exchange.generate import REGIONS, generate_round
 from exchange.network_graph import flow_graph, write_graphml
 from exchange.solver import SolverFault, solve

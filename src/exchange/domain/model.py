@@ -213,7 +213,8 @@ class Round(_Value):
 
 class SchoolPlace(_Value):
     child: int = Field(ge=0, description="Index into the case's children list.")
-    school: str | None = Field(description="The school assigned; null when the child keeps its own.")
+    school: str | None = Field(
+        description="The school assigned; null when the child keeps its own.")
     stage: Stage | None
 
 

@@ -57,8 +57,9 @@ def _check_coverage(round_: Round, result: Result) -> list[str]:
     tiers = {case.id: case.urgency.value for case in round_.cases}
     placed = Counter(tiers.get(p.case) for p in result.proposals)
     for tier in ("acute", "high", "normal"):
-        if getattr(result.placed, tier) != placed[tier]:
-            found.append(f"placed.{tier}: reported {getattr(result.placed, tier)}, is {placed[tier]}")
+        reported = getattr(result.placed, tier)
+        if reported != placed[tier]:
+            found.append(f"placed.{tier}: reported {reported}, is {placed[tier]}")
     return found
 
 
@@ -84,13 +85,14 @@ def _check_schools(round_, case, unit, proposal, school_load) -> list[str]:
     }
     seen = Counter(place.child for place in proposal.schools)
     if set(seen) != expected or any(n > 1 for n in seen.values()):
-        return [f"{where}: school places listed for children {sorted(seen)}, expected {sorted(expected)}"]
+        return [f"{where}: school places listed for children {sorted(seen)}, "
+                f"expected {sorted(expected)}"]
     found = []
     for place in proposal.schools:
         child = case.household.children[place.child]
         if child.keep_school is not None:
             if place.school is not None:
-                found.append(f"{where}: child {place.child} keeps its school but got {place.school}")
+                found.append(f"{where}: child {place.child} keeps its school, not {place.school}")
             continue
         stage = r.needs_school_place(child, rules)
         school = schools.get(place.school or "")

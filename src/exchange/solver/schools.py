@@ -54,7 +54,6 @@ def assign_schools(inst: Instance, cases: NDArray, units: NDArray) -> dict[int, 
         if routed is None:
             raise RuntimeError("school places do not suffice for the proposals; please report this")
         routes.append(routed)
-    rules = inst.round.network.rules
     places: dict[int, list[SchoolPlace]] = {}
     for c, u in zip(cases.tolist(), units.tolist(), strict=True):
         taken = [list(routes[g].get(u, [])) for g in range(len(inst.stages))]

@@ -139,7 +139,8 @@ def test_vectorised_distance_agrees_with_geopy_to_a_millimetre():
     lat1, lon1 = rng.uniform(55, 69, 500), rng.uniform(11, 24, 500)
     lat2, lon2 = rng.uniform(-80, 80, 500), rng.uniform(-180, 180, 500)
     ours = geodesic_km(lat1, lon1, lat2, lon2)
-    reference = [geodesic((a, b), (c, d)).km for a, b, c, d in zip(lat1, lon1, lat2, lon2)]
+    pairs = zip(lat1, lon1, lat2, lon2, strict=True)
+    reference = [geodesic((a, b), (c, d)).km for a, b, c, d in pairs]
     assert np.max(np.abs(ours - reference)) < 1e-6
 
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 
 import pytest
 
-from pathlib import Path
-
 from exchange.domain.model import Reason
-from exchange.formats import load_round
 from exchange.domain.verify import violations
+from exchange.formats import load_round
 from exchange.generate import generate_round
 from exchange.solver import solve
 from tests.builders import as_round, base_round
