@@ -33,6 +33,10 @@ SECONDARY_GAP = 0.002
 _EPS = 1e-6
 
 
+class OutOfTime(Exception):
+    """The time limit ran out before a stage had a bound."""
+
+
 @dataclass
 class Plan:
     """The chosen pairs, the proven tier counts, and what the stages measured."""
@@ -54,20 +58,23 @@ def solve_lexicographic(inst: Instance, pairs: Pairs, score: NDArray, *, time_li
     stats: dict[str, float | int | str | bool] = {"eligible_pairs": len(pairs)}
     best = None
     tier_of_pair = inst.c_tier[pairs.case]
-    for t, tier in enumerate(TIERS):
-        if not (tier_of_pair == t).any():
-            continue
-        objective = (tier_of_pair == t).astype(float)
-        best, chosen, stage_proven = _stage(model, chosen, objective, locks, deadline, best,
-                                            exact=True)
-        counts[t] = int(round(best.objective))
-        locks[t] = counts[t]
-        proven &= stage_proven
-        progress(f"{tier.value}: {counts[t]} placed" + (" (proven)" if stage_proven else ""))
-    if len(pairs):
-        final, chosen, _ = _stage(model, chosen, score, locks, deadline, best, exact=False)
-        if final.outcome is not Outcome.NO_SOLUTION:
-            best = final
+    try:
+        for t, tier in enumerate(TIERS):
+            if not (tier_of_pair == t).any():
+                continue
+            objective = (tier_of_pair == t).astype(float)
+            best, chosen, stage_proven = _stage(model, chosen, objective, locks, deadline,
+                                                best, exact=True)
+            counts[t] = int(round(best.objective))
+            locks[t] = counts[t]
+            proven &= stage_proven
+            progress(f"{tier.value}: {counts[t]} placed" + (" (proven)" if stage_proven else
+                                                            " (not proven)"))
+        if len(pairs):
+            best, chosen, _ = _stage(model, chosen, score, locks, deadline, best, exact=False)
+    except OutOfTime:
+        proven = False
+        progress("time limit reached: keeping the best placements found so far")
     stats["columns"] = int(chosen.size)
     selected = best.chosen[best.x > 0.5] if best is not None else np.empty(0, np.int64)
     return Plan(chosen=np.sort(selected), proven=proven, counts=counts, stats=stats)
@@ -119,6 +126,8 @@ def _generate_columns(model: AssignmentModel, chosen: NDArray, objective: NDArra
     while True:
         lp = model.solve(chosen, objective, locks, integer=False, time_limit=_left(deadline))
         if lp.duals is None:
+            if time.monotonic() >= deadline:
+                raise OutOfTime
             raise RuntimeError("the LP relaxation did not solve; please report this")
         reduced = model.reduced_costs(objective, lp.duals)
         outside = np.ones(reduced.size, dtype=bool)

@@ -98,3 +98,18 @@ def test_the_sample_round_is_solved_the_same_way_twice():
     round_ = load_round(SAMPLE.read_text(encoding="utf-8"))
     first, second = solve(round_), solve(round_)
     assert first.proposals == second.proposals and first.unplaced == second.unplaced
+
+
+def test_when_time_runs_out_the_result_is_feasible_complete_and_safe(monkeypatch):
+    """With no model solution at all, the fallback still places greedily and breaks no rule."""
+    from exchange.solver import lexicographic
+
+    def out_of_time(*args, **kwargs):
+        raise lexicographic.OutOfTime
+
+    monkeypatch.setattr(lexicographic, "_generate_columns", out_of_time)
+    round_ = generate_round("sodertorn", 60, 50, 4)
+    result = solve(round_)
+    assert result.status.value == "feasible"
+    assert result.proposals
+    assert violations(round_, result, check_reasons=True) == []
