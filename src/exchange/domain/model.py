@@ -253,7 +253,7 @@ class SolverInfo(_Value):
 class Result(_Value):
     """A result file: the proposals of one round and why the others were not placed."""
 
-    format: Literal["exchange-result/1"] = RESULT_FORMAT
+    format: Literal["exchange-result/1"]
     round: Id
     status: Status
     placed: Placed

@@ -145,7 +145,7 @@ def _problem(error: Any) -> Problem:
     else:
         message = _MESSAGES.get(kind, error["msg"])
     value = error.get("input")
-    sensitive = any(part in _SENSITIVE for part in loc)
+    sensitive = kind == "extra_forbidden" or any(part in _SENSITIVE for part in loc)
     if kind != "missing" and not sensitive and isinstance(value, str | int | float | bool):
         shown = json.dumps(value, ensure_ascii=False)
         if len(shown) <= 40:

@@ -112,5 +112,5 @@ def _reason(inst: Instance, masks: RuleMasks, roomy: int) -> tuple[Reason, str]:
             f"{roomy} eligible units are free, but the sending member is at its reciprocity "
             "limit: it must receive before it sends again")
     return Reason.OUTRANKED, (
-        f"all {eligible} eligible units, or the school places they need, went to other "
-        "cases of equal or higher priority")
+        f"all {eligible} eligible units are taken by other proposals, or their schools lack "
+        "room for this household's children")

@@ -62,6 +62,15 @@ def geodesic_km(lat1: ArrayLike, lon1: ArrayLike, lat2: ArrayLike, lon2: ArrayLi
     return (metres / 1000.0).reshape(shape)
 
 
+def _agreeing_with_geopy(lat: float, lon: float, lats: NDArray, lons: NDArray, dist: NDArray,
+                         km: float) -> NDArray:
+    """Within a millimetre of a threshold, take geopy's own value so that rules decide alike."""
+    close = np.flatnonzero(np.abs(dist - km) < 1e-6)
+    for i in close:
+        dist[i] = geodesic((lat, lon), (lats[i], lons[i])).km
+    return dist
+
+
 def _unit_vectors(lat: NDArray, lon: NDArray) -> NDArray:
     phi, lam = np.radians(lat), np.radians(lon)
     return np.column_stack((np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)))
@@ -89,6 +98,8 @@ class PointIndex:
         candidates = np.array(sorted(found), dtype=int)
         if candidates.size == 0:
             return candidates, np.empty(0)
-        dist = geodesic_km(lat, lon, self.lat[candidates], self.lon[candidates])
+        dist = _agreeing_with_geopy(lat, lon, self.lat[candidates], self.lon[candidates],
+                                    geodesic_km(lat, lon, self.lat[candidates],
+                                                self.lon[candidates]), km)
         keep = dist <= km
         return candidates[keep], dist[keep]

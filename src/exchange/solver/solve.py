@@ -9,7 +9,16 @@ import numpy as np
 from numpy.typing import NDArray
 
 import exchange
-from exchange.domain.model import LedgerLine, Placed, Proposal, Result, Round, SolverInfo, Status
+from exchange.domain.model import (
+    RESULT_FORMAT,
+    LedgerLine,
+    Placed,
+    Proposal,
+    Result,
+    Round,
+    SolverInfo,
+    Status,
+)
 from exchange.domain.verify import violations
 from exchange.solver.eligibility import Pairs, eligible_pairs
 from exchange.solver.explain import Placement, complete, explain
@@ -70,7 +79,8 @@ def solve(round_: Round, *, time_limit: float = 60.0,
     placement = Placement.of(inst, pairs.case[plan.chosen], pairs.unit[plan.chosen])
     if not plan.proven:
         complete(inst, placement, _priority_order(inst))
-    result = _result(inst, placement, plan.proven, time.perf_counter() - started, plan.stats)
+    stats = {**plan.stats, "time_limit_s": time_limit}
+    result = _result(inst, placement, plan.proven, time.perf_counter() - started, stats)
     broken = violations(round_, result)
     if broken:
         raise SolverFault("the engine broke a rule and wrote nothing: " + "; ".join(broken[:5]))
@@ -99,6 +109,7 @@ def _result(inst: Instance, placement: Placement, proven: bool, seconds: float,
                                  received=received, sent=sent,
                                  after=member.ledger_balance + received - sent))
     return Result(
+        format=RESULT_FORMAT,
         round=round_.round.id,
         status=Status.OPTIMAL if proven else Status.FEASIBLE,
         placed=Placed(**placed),

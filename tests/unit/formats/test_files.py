@@ -111,3 +111,10 @@ def test_the_schema_describes_every_section():
     schema = round_schema()
     assert set(schema["properties"]) == {"format", "round", "network", "municipalities",
                                          "schools", "units", "cases"}
+
+
+def test_a_misspelt_field_never_echoes_its_value():
+    data = varied()
+    data["cases"][0]["monthly_incom_sek"] = 14500
+    assert problems_of(data) == ["cases[0].monthly_incom_sek: unknown field; check its "
+                                 "spelling against the format"]

@@ -150,3 +150,16 @@ def test_point_index_finds_exactly_the_points_within_reach():
     found, km = PointIndex(lat, lon).near(59.2, 17.8, 12.0)
     exact = np.flatnonzero(geodesic_km(59.2, 17.8, lat, lon) <= 12.0)
     assert found.tolist() == exact.tolist() and np.all(km <= 12.0)
+
+
+@pytest.mark.parametrize("km", [5.0, 12.345678])
+def test_a_radius_equal_to_geopys_distance_is_safe_in_both_implementations(km):
+    """At the exact boundary, the fast path defers to geopy so that both rules decide alike."""
+    centre = offset(*UNIT_AT, km, 17.0)
+    exact = geodesic(centre, UNIT_AT).km
+    zone = {"lat": centre[0], "lon": centre[1], "radius_km": exact}
+    assert eligible(varied(**{"cases.0.safety.danger_zones": [zone]}))
+    kept = {"age": 12, "keep_school": {"lat": centre[0], "lon": centre[1], "max_km": exact}}
+    data = varied(schools=[])
+    data["cases"][0]["household"]["children"] = [kept]
+    assert eligible(data)
