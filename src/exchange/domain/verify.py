@@ -24,6 +24,7 @@ def violations(round_: Round, result: Result, *, check_reasons: bool = False) ->
     """
     cases = {case.id: case for case in round_.cases}
     units = {unit.id: unit for unit in round_.units}
+    schools = {school.id: school for school in round_.schools}
     found: list[str] = []
     found += _check_coverage(round_, result)
     school_load: Counter[tuple[str, str]] = Counter()
@@ -33,8 +34,7 @@ def violations(round_: Round, result: Result, *, check_reasons: bool = False) ->
             found.append(f"proposal {proposal.case}->{proposal.unit}: unknown case or unit")
             continue
         found += _check_pair(round_, case, unit)
-        found += _check_schools(round_, case, unit, proposal, school_load)
-    schools = {school.id: school for school in round_.schools}
+        found += _check_schools(round_, schools, case, unit, proposal, school_load)
     for (school_id, stage), load in sorted(school_load.items()):
         free = schools[school_id].free_places.get(stage, 0)  # type: ignore[call-overload]
         if load > free:
@@ -75,9 +75,8 @@ def _check_pair(round_: Round, case: Case, unit: Unit) -> list[str]:
     return found
 
 
-def _check_schools(round_, case, unit, proposal, school_load) -> list[str]:
+def _check_schools(round_, schools, case, unit, proposal, school_load) -> list[str]:
     rules, where = round_.network.rules, f"proposal {case.id}->{unit.id}"
-    schools = {school.id: school for school in round_.schools}
     expected = {
         i
         for i, child in enumerate(case.household.children)

@@ -101,8 +101,8 @@ def _result(inst: Instance, placement: Placement, proven: bool, seconds: float,
                  for c, u in zip(cases.tolist(), units.tolist(), strict=True)]
     placed = {tier.value: int((inst.c_tier[cases] == t).sum()) for t, tier in enumerate(TIERS)}
     ledger = []
+    host, home = inst.u_mun[units], inst.c_mun[cases]
     for m, member in enumerate(round_.municipalities):
-        host, home = inst.u_mun[units], inst.c_mun[cases]
         received = int(((host == m) & (home != m)).sum())
         sent = int(((home == m) & (host != m)).sum())
         ledger.append(LedgerLine(municipality=member.code, before=member.ledger_balance,
