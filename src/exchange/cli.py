@@ -7,13 +7,13 @@ import time
 from collections import Counter
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from exchange.domain.model import Reason, Result, Round
+from exchange.domain.model import Reason, Result, Round, Urgency
 from exchange.domain.verify import violations
 from exchange.formats import (
     FileProblems,
@@ -50,10 +50,9 @@ def _read(path: Path, what: str) -> str:
         _fail(f"{path}: no such file; give the path of a {what} file")
     except (IsADirectoryError, PermissionError, UnicodeDecodeError) as error:
         _fail(f"{path}: cannot be read as a {what} file ({error.__class__.__name__})")
-    raise AssertionError
 
 
-def _fail(message: str, problems: list[str] | None = None) -> None:
+def _fail(message: str, problems: list[str] | None = None) -> NoReturn:
     err.print(f"[bold red]error:[/] {message}", highlight=False)
     for problem in problems or []:
         err.print(f"  {problem}", highlight=False, markup=False)
@@ -67,7 +66,6 @@ def _round(path: Path) -> Round:
         n = len(problems.problems)
         _fail(f"{path} is not a valid round file ({n} problem{'s' * (n != 1)}):",
               [str(p) for p in problems.problems])
-    raise AssertionError
 
 
 @app.command()
@@ -150,12 +148,12 @@ def generate(
 
 
 def _summary(round_: Round, result: Result) -> None:
-    tiers = Counter(case.urgency.value for case in round_.cases)
+    tiers = Counter(case.urgency for case in round_.cases)
     placed = Table(title=f"Round {result.round}: {result.status.value}")
     for column in ("tier", "placed", "cases"):
         placed.add_column(column, justify="right" if column != "tier" else "left")
-    for tier in ("acute", "high", "normal"):
-        placed.add_row(tier, str(getattr(result.placed, tier)), str(tiers[tier]))
+    for tier in Urgency:
+        placed.add_row(tier.value, str(getattr(result.placed, tier.value)), str(tiers[tier]))
     out.print(placed)
     reasons = Counter(item.reason for item in result.unplaced)
     unplaced = Table(title="Unplaced by reason")

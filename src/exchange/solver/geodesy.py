@@ -62,11 +62,11 @@ def geodesic_km(lat1: ArrayLike, lon1: ArrayLike, lat2: ArrayLike, lon2: ArrayLi
     return (metres / 1000.0).reshape(shape)
 
 
-def _agreeing_with_geopy(lat: float, lon: float, lats: NDArray, lons: NDArray, dist: NDArray,
+def _agreeing_with_geopy(lat: float, lon: float, lats: NDArray, lons: NDArray,
                          km: float) -> NDArray:
-    """Within a millimetre of a threshold, take geopy's own value so that rules decide alike."""
-    close = np.flatnonzero(np.abs(dist - km) < 1e-6)
-    for i in close:
+    """Exact distances; within a millimetre of `km`, geopy's own, so that rules decide alike."""
+    dist = geodesic_km(lat, lon, lats, lons)
+    for i in np.flatnonzero(np.abs(dist - km) < 1e-6):
         dist[i] = geodesic((lat, lon), (lats[i], lons[i])).km
     return dist
 
@@ -98,8 +98,6 @@ class PointIndex:
         candidates = np.array(sorted(found), dtype=int)
         if candidates.size == 0:
             return candidates, np.empty(0)
-        dist = _agreeing_with_geopy(lat, lon, self.lat[candidates], self.lon[candidates],
-                                    geodesic_km(lat, lon, self.lat[candidates],
-                                                self.lon[candidates]), km)
+        dist = _agreeing_with_geopy(lat, lon, self.lat[candidates], self.lon[candidates], km)
         keep = dist <= km
         return candidates[keep], dist[keep]
