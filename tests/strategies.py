@@ -35,6 +35,9 @@ def rounds(draw: st.DrawFn, max_cases: int = 5, max_units: int = 5) -> Round:
         "units": [draw(_unit(i, members)) for i in range(draw(st.integers(1, max_units)))],
         "cases": [draw(_case(i, members)) for i in range(draw(st.integers(1, max_cases)))],
     }
+    units = [unit["id"] for unit in data["units"]]
+    for case in data["cases"]:
+        case["declined_units"] = draw(st.lists(st.sampled_from(units), max_size=1, unique=True))
     return as_round(data)
 
 

@@ -193,6 +193,10 @@ class Case(_Value):
     needs: Needs = Field(default_factory=Needs)
     safety: Safety = Field(default_factory=Safety)
     preferences: Preferences = Field(default_factory=Preferences)
+    declined_units: list[Id] = Field(
+        default_factory=list,
+        description="Units the household has declined before; they are never proposed again.",
+    )
 
 
 class Round(_Value):

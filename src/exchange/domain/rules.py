@@ -53,9 +53,10 @@ def is_safe(case: Case, unit: Unit, rules: Rules) -> bool:
 
 
 def fits(case: Case, unit: Unit) -> bool:
-    """Rule 2: rooms, rent and step-free access."""
+    """Rule 2: rooms, rent, step-free access, and not a unit the household has declined."""
     return (
-        case.rooms_min <= unit.rooms <= case.rooms_max
+        unit.id not in case.declined_units
+        and case.rooms_min <= unit.rooms <= case.rooms_max
         and unit.rent_sek <= case.max_rent_sek
         and (unit.step_free or not case.needs.step_free)
     )

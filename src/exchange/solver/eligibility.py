@@ -22,6 +22,7 @@ class RuleMasks:
 
     safe: NDArray
     rooms: NDArray
+    declined: NDArray
     rent: NDArray
     access: NDArray
     landlord: NDArray
@@ -30,7 +31,7 @@ class RuleMasks:
     @property
     def fits(self) -> NDArray:
         """Fit and landlord rules together."""
-        return self.rooms & self.rent & self.access & self.landlord
+        return self.rooms & ~self.declined & self.rent & self.access & self.landlord
 
     @property
     def eligible(self) -> NDArray:
@@ -54,6 +55,7 @@ def rule_masks(inst: Instance, c: int) -> RuleMasks:
     return RuleMasks(
         safe=_municipality_ok(inst, case, c) & ~_in_danger(inst, case),
         rooms=(inst.u_rooms >= case.rooms_min) & (inst.u_rooms <= case.rooms_max),
+        declined=_declined(inst, case),
         rent=inst.u_rent <= case.max_rent_sek,
         access=inst.u_step_free | (not case.needs.step_free),
         landlord=_landlord(inst, case),
@@ -98,7 +100,13 @@ def _fits(inst: Instance, case: Case) -> NDArray:
     fits &= inst.u_rent <= case.max_rent_sek
     if case.needs.step_free:
         fits &= inst.u_step_free
-    return fits & _landlord(inst, case)
+    return fits & _landlord(inst, case) & ~_declined(inst, case)
+
+
+def _declined(inst: Instance, case: Case) -> NDArray:
+    declined = np.zeros(inst.n_units, dtype=bool)
+    declined[[inst.unit_index[u] for u in case.declined_units if u in inst.unit_index]] = True
+    return declined
 
 
 def _landlord(inst: Instance, case: Case) -> NDArray:

@@ -97,7 +97,8 @@ def _reason(inst: Instance, masks: RuleMasks, roomy: int) -> tuple[Reason, str]:
             "municipality, or inside a danger zone")
     if not fitting.any():
         failing = [f"{(safe & ~mask).sum()} {what}" for mask, what in (
-            (masks.rooms, "have the wrong number of rooms"), (masks.rent, "cost too much"),
+            (masks.rooms, "have the wrong number of rooms"),
+            (~masks.declined, "were declined by the household"), (masks.rent, "cost too much"),
             (masks.access, "are not step-free"), (masks.landlord, "fail the landlord's rule"))
             if (safe & ~mask).any()]
         return Reason.NO_FITTING_UNIT, (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from numpy.typing import NDArray
@@ -45,6 +46,11 @@ class Instance:
     @property
     def n_units(self) -> int:
         return len(self.round.units)
+
+    @cached_property
+    def unit_index(self) -> dict[str, int]:
+        """Where each unit id sits in the unit arrays."""
+        return {unit.id: u for u, unit in enumerate(self.round.units)}
 
 
 def build_instance(round_: Round) -> Instance:

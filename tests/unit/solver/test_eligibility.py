@@ -70,6 +70,11 @@ def test_rooms_between_min_and_max(rooms, fits):
     assert eligible(varied(**{"units.0.rooms": rooms})) is fits
 
 
+def test_a_unit_the_household_declined_is_never_eligible_again():
+    assert not eligible(varied(**{"cases.0.declined_units": ["u1"]}))
+    assert eligible(varied(**{"cases.0.declined_units": ["another-unit"]}))
+
+
 @pytest.mark.parametrize(("rent", "fits"), [(9000, True), (9001, False)])
 def test_rent_at_most_the_households_limit(rent, fits):
     assert eligible(varied(**{"units.0.rent_sek": rent})) is fits
