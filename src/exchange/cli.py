@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from exchange import service_commands
 from exchange.domain.model import Reason, Result, Round, Urgency
 from exchange.domain.verify import violations
 from exchange.formats import (
@@ -172,3 +173,11 @@ def _summary(round_: Round, result: Result) -> None:
     out.print(ledger)
     out.print(f"Solved in {result.solver.seconds:.2f} s "
               f"({result.solver.parameters.get('eligible_pairs')} eligible pairs)")
+
+
+app.add_typer(service_commands.db, name="db")
+app.add_typer(service_commands.user, name="user")
+app.add_typer(service_commands.round_, name="round")
+app.command("serve")(service_commands.serve)
+app.command("load-sample")(service_commands.load_sample)
+app.command("load-network")(service_commands.load_network_file)

@@ -3,6 +3,7 @@
 from exchange.formats.files import (
     FileProblems,
     Problem,
+    describe,
     dump,
     load_result,
     load_round,
@@ -13,6 +14,7 @@ from exchange.formats.files import (
 __all__ = [
     "FileProblems",
     "Problem",
+    "describe",
     "dump",
     "load_result",
     "load_round",

@@ -69,7 +69,7 @@ def load_round(text: str) -> Round:
     try:
         round_ = Round.model_validate_json(text)
     except ValidationError as error:
-        problems += [_problem(e) for e in error.errors()]
+        problems += [describe(e) for e in error.errors()]
     problems += _cross_checks(data)
     if problems or round_ is None:
         raise FileProblems(list(dict.fromkeys(problems)))
@@ -82,7 +82,7 @@ def load_result(text: str) -> Result:
     try:
         return Result.model_validate_json(text)
     except ValidationError as error:
-        raise FileProblems([_problem(e) for e in error.errors()]) from None
+        raise FileProblems([describe(e) for e in error.errors()]) from None
 
 
 def dump(model: Round | Result) -> str:
@@ -126,7 +126,9 @@ def _path(loc: tuple[int | str, ...]) -> str:
     return text or "file"
 
 
-def _problem(error: Any) -> Problem:
+def describe(error: Any, echo: bool = True) -> Problem:
+    """One pydantic error as a `Problem` in plain words; a value is repeated only when `echo`
+    is set and the field is not sensitive."""
     loc = tuple(error["loc"])
     kind = error["type"]
     ctx = error.get("ctx") or {}
@@ -146,7 +148,7 @@ def _problem(error: Any) -> Problem:
         message = _MESSAGES.get(kind, error["msg"])
     value = error.get("input")
     sensitive = kind == "extra_forbidden" or any(part in _SENSITIVE for part in loc)
-    if kind != "missing" and not sensitive and isinstance(value, str | int | float | bool):
+    if echo and kind != "missing" and not sensitive and isinstance(value, str | int | float | bool):
         shown = json.dumps(value, ensure_ascii=False)
         if len(shown) <= 40:
             message += f", got {shown}"

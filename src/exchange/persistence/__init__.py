@@ -1,0 +1,1 @@
+"""Storage: ORM rows, the database connection, Alembic migrations and the unit of work."""

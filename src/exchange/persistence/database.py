@@ -1,0 +1,77 @@
+"""Connecting to the database, migrating it, and the unit of work every service runs in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import TracebackType
+from typing import Self
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for SQLite (the embedded default) or PostgreSQL (psycopg 3).
+
+    SQLite gets a busy timeout, foreign keys, and write-ahead logging, and each transaction
+    starts with `BEGIN IMMEDIATE`, so two writers queue instead of failing half-way.
+    """
+    if not url.startswith("sqlite"):
+        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(connection, _record) -> None:  # type: ignore[no-untyped-def]
+        connection.isolation_level = None  # let SQLAlchemy's BEGIN below take effect
+        cursor = connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection) -> None:  # type: ignore[no-untyped-def]
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema to `revision` with Alembic (the `exchange db upgrade` command)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+
+class UnitOfWork:
+    """One transaction: everything in it is committed together or not at all.
+
+    Use as `with UnitOfWork(sessions) as uow: ...; uow.commit()`; leaving the block without a
+    commit rolls back.
+    """
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+
+    def __enter__(self) -> Self:
+        self.session = self._sessions()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        self.session.rollback()
+        self.session.close()
+
+    def commit(self) -> None:
+        self.session.commit()
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions that keep loaded rows readable after a commit."""
+    return sessionmaker(engine, expire_on_commit=False)

@@ -1,0 +1,219 @@
+"""The tables, as typed SQLAlchemy rows. Statuses are the lifecycles of the domain's words.
+
+Case and unit details live in one JSON `spec` column each, shaped exactly like the case and the
+unit of the round file (`exchange.domain.model`), so that their fields are defined once. Rows that
+people change carry a `version`: a write based on a stale read is refused, never lost.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def now() -> dt.datetime:
+    """The current time in UTC, as stored everywhere."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class Role(StrEnum):
+    COORDINATOR = "coordinator"
+    HOUSING_OFFICER = "housing_officer"
+    CASE_WORKER = "case_worker"
+    AUDITOR = "auditor"
+
+
+class UnitStatus(StrEnum):
+    DRAFT = "draft"
+    AVAILABLE = "available"
+    PROPOSED = "proposed"
+    RESERVED = "reserved"
+    LET = "let"
+    WITHDRAWN = "withdrawn"
+
+
+class CaseStatus(StrEnum):
+    OPEN = "open"
+    PROPOSED = "proposed"
+    ACCEPTED = "accepted"
+    HOUSED = "housed"
+    WITHDRAWN = "withdrawn"
+
+
+class RoundStatus(StrEnum):
+    OPEN = "open"
+    SOLVING = "solving"
+    SOLVED = "solved"
+    PUBLISHED = "published"
+    CLOSED = "closed"
+
+
+class ProposalStatus(StrEnum):
+    PROPOSED = "proposed"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    CONFIRMED = "confirmed"
+    EXPIRED = "expired"
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class _Versioned:
+    version: Mapped[int] = mapped_column(default=1)
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's own protocol
+
+
+class NetworkRow(Base):
+    __tablename__ = "networks"
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    rules: Mapped[dict[str, Any]]
+
+
+class MunicipalityRow(Base):
+    __tablename__ = "municipalities"
+    code: Mapped[str] = mapped_column(String(4), primary_key=True)
+    network_id: Mapped[str] = mapped_column(ForeignKey("networks.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    lat: Mapped[float]
+    lon: Mapped[float]
+
+
+class UserRow(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[Role] = mapped_column(String(20))
+    municipality_code: Mapped[str] = mapped_column(ForeignKey("municipalities.code"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=now)
+
+
+class TokenRow(Base):
+    """An API token: only its SHA-256 is stored; the token itself is shown once."""
+
+    __tablename__ = "tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=now)
+    revoked_at: Mapped[dt.datetime | None]
+
+
+class UnitRow(_Versioned, Base):
+    __tablename__ = "units"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    municipality_code: Mapped[str] = mapped_column(ForeignKey("municipalities.code"), index=True)
+    status: Mapped[UnitStatus] = mapped_column(String(20), index=True)
+    pledged_until: Mapped[dt.date | None]
+    district: Mapped[str | None] = mapped_column(String(100))
+    spec: Mapped[dict[str, Any]]
+    created_at: Mapped[dt.datetime] = mapped_column(default=now)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=now, onupdate=now)
+
+
+class CaseRow(_Versioned, Base):
+    __tablename__ = "cases"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    municipality_code: Mapped[str] = mapped_column(ForeignKey("municipalities.code"), index=True)
+    status: Mapped[CaseStatus] = mapped_column(String(20), index=True)
+    urgency: Mapped[str] = mapped_column(String(10))
+    waiting_since: Mapped[dt.date]
+    move_in_from: Mapped[dt.date | None]
+    spec: Mapped[dict[str, Any]]
+    created_at: Mapped[dt.datetime] = mapped_column(default=now)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=now, onupdate=now)
+
+
+class SchoolRow(_Versioned, Base):
+    __tablename__ = "schools"
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    municipality_code: Mapped[str] = mapped_column(ForeignKey("municipalities.code"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    lat: Mapped[float]
+    lon: Mapped[float]
+    free_places: Mapped[dict[str, Any]]
+
+
+class RoundRow(_Versioned, Base):
+    __tablename__ = "rounds"
+    __table_args__ = (UniqueConstraint("network_id", "period"),)
+    id: Mapped[str] = mapped_column(String(120), primary_key=True)
+    network_id: Mapped[str] = mapped_column(ForeignKey("networks.id"))
+    period: Mapped[str] = mapped_column(String(7))
+    status: Mapped[RoundStatus] = mapped_column(String(20))
+    previous_status: Mapped[RoundStatus | None] = mapped_column(String(20))
+    progress: Mapped[str] = mapped_column(String(300), default="")
+    heartbeat_at: Mapped[dt.datetime | None]
+    solve_token: Mapped[str | None] = mapped_column(String(64))
+    opened_at: Mapped[dt.datetime] = mapped_column(default=now)
+    published_at: Mapped[dt.datetime | None]
+    closed_at: Mapped[dt.datetime | None]
+
+
+class SolveRow(Base):
+    """One solve of a round: the exact round file it read and the result it gave."""
+
+    __tablename__ = "solves"
+    __table_args__ = (UniqueConstraint("round_id", "seq"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[str] = mapped_column(ForeignKey("rounds.id"), index=True)
+    seq: Mapped[int]
+    round_file: Mapped[str] = mapped_column(Text)
+    result: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20))
+    placed: Mapped[dict[str, Any]]
+    seconds: Mapped[float]
+    solved_at: Mapped[dt.datetime] = mapped_column(default=now)
+
+
+class ProposalRow(_Versioned, Base):
+    __tablename__ = "proposals"
+    __table_args__ = (Index("ix_proposals_case_status", "case_id", "status"),)
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    round_id: Mapped[str] = mapped_column(ForeignKey("rounds.id"), index=True)
+    solve_id: Mapped[int] = mapped_column(ForeignKey("solves.id"))
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"))
+    unit_id: Mapped[str] = mapped_column(ForeignKey("units.id"), index=True)
+    schools: Mapped[list[Any]]
+    status: Mapped[ProposalStatus] = mapped_column(String(20))
+    published: Mapped[bool] = mapped_column(default=False)
+    decline_reason: Mapped[str | None] = mapped_column(String(40))
+    answered_at: Mapped[dt.datetime | None]
+    confirmed_at: Mapped[dt.datetime | None]
+
+
+class LedgerEntryRow(Base):
+    """Append-only: an opening balance, or one confirmed move from a sender to a receiver."""
+
+    __tablename__ = "ledger_entries"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    network_id: Mapped[str] = mapped_column(ForeignKey("networks.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    receiving_code: Mapped[str] = mapped_column(ForeignKey("municipalities.code"))
+    sending_code: Mapped[str | None] = mapped_column(ForeignKey("municipalities.code"))
+    amount: Mapped[int]
+    round_id: Mapped[str | None] = mapped_column(ForeignKey("rounds.id"))
+    proposal_id: Mapped[str | None] = mapped_column(ForeignKey("proposals.id"), unique=True)
+    recorded_at: Mapped[dt.datetime] = mapped_column(default=now)
+
+
+class AuditRow(Base):
+    """Append-only: who did or read what, and how it ended. Ids and words only, never content."""
+
+    __tablename__ = "audit"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(default=now, index=True)
+    user_id: Mapped[int | None]
+    role: Mapped[str | None] = mapped_column(String(20))
+    municipality_code: Mapped[str | None] = mapped_column(String(4))
+    network_id: Mapped[str | None] = mapped_column(String(100), index=True)
+    action: Mapped[str] = mapped_column(String(40))
+    object_type: Mapped[str] = mapped_column(String(20))
+    object_id: Mapped[str | None] = mapped_column(String(120))
+    outcome: Mapped[str] = mapped_column(String(20))

@@ -1,0 +1,135 @@
+"""Authorisation in one place: who may call which function, and which rows each person reaches.
+
+Every lookup by id goes through a scope below, so an object outside the caller's reach is
+indistinguishable from one that does not exist (404). A role that lacks a function altogether
+gets 403. Both are audited as denials.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, NoReturn
+
+from sqlalchemy import ColumnElement, Select, false, select
+
+from exchange.persistence.database import UnitOfWork
+from exchange.persistence.rows import (
+    AuditRow,
+    CaseRow,
+    MunicipalityRow,
+    ProposalRow,
+    Role,
+    RoundRow,
+    SchoolRow,
+    UnitRow,
+)
+from exchange.services.errors import Forbidden, NotFound
+
+_ID = re.compile(r"[A-Za-z0-9_.:-]{1,120}")
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The person behind a request: her role, municipality and network."""
+
+    user_id: int
+    role: Role
+    municipality: str
+    network: str
+
+
+def audit(uow: UnitOfWork, actor: Actor | None, action: str, kind: str,
+          object_id: str | None = None, outcome: str = "ok") -> None:
+    """Add an audit entry to the unit of work: ids and words only, never content."""
+    if object_id is not None and not _ID.fullmatch(object_id):
+        object_id = "(not an id)"  # whatever a caller typed into a URL stays out of the trail
+    uow.session.add(AuditRow(
+        user_id=actor.user_id if actor else None, role=actor.role if actor else None,
+        municipality_code=actor.municipality if actor else None,
+        network_id=actor.network if actor else None,
+        action=action, object_type=kind, object_id=object_id, outcome=outcome))
+
+
+def deny(uow: UnitOfWork, actor: Actor, action: str, kind: str, object_id: str | None,
+         error: Forbidden | NotFound) -> NoReturn:
+    """Record the denial for good (nothing else is pending at a lookup), then refuse."""
+    uow.session.rollback()
+    audit(uow, actor, action, kind, object_id, "denied")
+    uow.commit()
+    raise error
+
+
+def require(uow: UnitOfWork, actor: Actor, action: str, kind: str, *roles: Role) -> None:
+    """Refuse (403) a caller whose role does not include this function."""
+    if actor.role not in roles:
+        deny(uow, actor, action, kind, None, Forbidden(
+            f"{action} {kind} is not part of the {actor.role.value} role"))
+
+
+def members(actor: Actor):  # type: ignore[no-untyped-def]
+    """The codes of the caller's network's members, as a subquery."""
+    return select(MunicipalityRow.code).where(MunicipalityRow.network_id == actor.network)
+
+
+def case_scope(actor: Actor) -> ColumnElement[bool]:
+    """Cases: her own municipality's for a case worker, the network's for the coordinator."""
+    if actor.role is Role.CASE_WORKER:
+        return CaseRow.municipality_code == actor.municipality
+    if actor.role is Role.COORDINATOR:
+        return CaseRow.municipality_code.in_(members(actor))
+    return false()
+
+
+def unit_scope(actor: Actor) -> ColumnElement[bool]:
+    """Units: her own municipality's for a housing officer, the network's for the coordinator."""
+    if actor.role is Role.HOUSING_OFFICER:
+        return UnitRow.municipality_code == actor.municipality
+    if actor.role is Role.COORDINATOR:
+        return UnitRow.municipality_code.in_(members(actor))
+    return false()
+
+
+def proposal_scope(actor: Actor) -> ColumnElement[bool]:
+    """Proposals: published ones for her cases or units; every one of the network's rounds for
+    the coordinator. Use with the proposal's case and unit joined."""
+    if actor.role is Role.CASE_WORKER:
+        return ProposalRow.published & (CaseRow.municipality_code == actor.municipality)
+    if actor.role is Role.HOUSING_OFFICER:
+        return ProposalRow.published & (UnitRow.municipality_code == actor.municipality)
+    if actor.role is Role.COORDINATOR:
+        return RoundRow.network_id == actor.network
+    return false()
+
+
+def round_scope(actor: Actor) -> ColumnElement[bool]:
+    """Rounds: the coordinator's network's."""
+    return RoundRow.network_id == actor.network if actor.role is Role.COORDINATOR else false()
+
+
+def school_scope(actor: Actor, writing: bool = False) -> ColumnElement[bool]:
+    """Schools: everyone in the network reads them; a housing officer updates her own."""
+    if writing:
+        if actor.role is not Role.HOUSING_OFFICER:
+            return false()
+        return SchoolRow.municipality_code == actor.municipality
+    return SchoolRow.municipality_code.in_(members(actor))
+
+
+def proposals(actor: Actor) -> Select[tuple[ProposalRow]]:
+    """The proposals the caller reaches, with their case, unit and round joined."""
+    return (select(ProposalRow).join(CaseRow, ProposalRow.case_id == CaseRow.id)
+            .join(UnitRow, ProposalRow.unit_id == UnitRow.id)
+            .join(RoundRow, ProposalRow.round_id == RoundRow.id)
+            .where(proposal_scope(actor)))
+
+
+def one(uow: UnitOfWork, actor: Actor, statement: Select[Any], kind: str, object_id: str,
+        action: str = "read") -> Any:
+    """The single row a scoped statement finds, or a denial recorded as such and a 404."""
+    row = uow.session.scalars(statement).first()
+    if row is None:
+        deny(uow, actor, action, kind, object_id, NotFound(
+            f"There is no such {kind}, or it is not one you can reach; check the id in the list "
+            f"of {kind}s you can see."))
+    return row

@@ -1,0 +1,162 @@
+"""Cases: a case worker posts, edits and withdraws her households' relocation needs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import select
+
+from exchange.domain.model import Case, Rules, Unit
+from exchange.domain.rules import fits, is_safe, km, landlord_accepts, stage_of
+from exchange.persistence.database import UnitOfWork
+from exchange.persistence.rows import (
+    CaseRow,
+    CaseStatus,
+    NetworkRow,
+    ProposalRow,
+    ProposalStatus,
+    Role,
+    UnitRow,
+    UnitStatus,
+    now,
+)
+from exchange.services.access import Actor, audit, case_scope, one, require
+from exchange.services.errors import Conflict, FieldProblem, Invalid
+from exchange.services.records import as_case, as_unit, check_version, new_id, page
+from exchange.services.schemas import CaseSummary, CaseView
+
+LIVE = (ProposalStatus.PROPOSED, ProposalStatus.ACCEPTED)
+
+
+def post_case(uow: UnitOfWork, actor: Actor, body: BaseModel) -> CaseRow:
+    """A new open case of the case worker's municipality."""
+    require(uow, actor, "create", "case", Role.CASE_WORKER)
+    _check(body)
+    row = CaseRow(id=new_id("case"), municipality_code=actor.municipality,
+                  status=CaseStatus.OPEN, **_columns(body))
+    uow.session.add(row)
+    uow.session.flush()
+    audit(uow, actor, "create", "case", row.id)
+    return row
+
+
+def list_cases(uow: UnitOfWork, actor: Actor, limit: int, offset: int,
+               status: CaseStatus | None = None) -> tuple[list[CaseRow], int]:
+    """The cases the caller reaches (her own, or the network's for the coordinator)."""
+    require(uow, actor, "list", "case", Role.CASE_WORKER, Role.COORDINATOR)
+    statement = select(CaseRow).where(case_scope(actor)).order_by(CaseRow.created_at, CaseRow.id)
+    if status is not None:
+        statement = statement.where(CaseRow.status == status)
+    rows, total = page(uow, statement, limit, offset)
+    for row in rows:
+        audit(uow, actor, "read", "case", row.id)
+    return rows, total
+
+
+def get_case(uow: UnitOfWork, actor: Actor, case_id: str, action: str = "read") -> CaseRow:
+    """One case the caller reaches, or a 404."""
+    require(uow, actor, action, "case", Role.CASE_WORKER, Role.COORDINATOR)
+    row = one(uow, actor, select(CaseRow).where(CaseRow.id == case_id, case_scope(actor)),
+              "case", case_id, action)
+    if action == "read":
+        audit(uow, actor, "read", "case", row.id)
+    return row
+
+
+def update_case(uow: UnitOfWork, actor: Actor, case_id: str, body: Any) -> CaseRow:
+    """Replace a case's needs; a live proposal that no longer passes every rule is withdrawn."""
+    require(uow, actor, "update", "case", Role.CASE_WORKER)
+    row = get_case(uow, actor, case_id, "update")
+    check_version(row, body.version)
+    if row.status in (CaseStatus.HOUSED, CaseStatus.WITHDRAWN):
+        raise Conflict(f"The case is {row.status}; it can no longer be changed.")
+    _check(body)
+    for key, value in _columns(body).items():
+        setattr(row, key, value)
+    _withdraw_broken_proposals(uow, actor, row)
+    audit(uow, actor, "update", "case", row.id)
+    return row
+
+
+def withdraw_case(uow: UnitOfWork, actor: Actor, case_id: str, version: int) -> CaseRow:
+    """Withdraw a case; its live proposal ends and the unit returns to the pool."""
+    require(uow, actor, "withdraw", "case", Role.CASE_WORKER)
+    row = get_case(uow, actor, case_id, "withdraw")
+    check_version(row, version)
+    if row.status in (CaseStatus.HOUSED, CaseStatus.WITHDRAWN):
+        raise Conflict(f"The case is already {row.status}.")
+    for proposal in _live_proposals(uow, row):
+        _end(uow, actor, proposal, row)
+    row.status = CaseStatus.WITHDRAWN
+    audit(uow, actor, "withdraw", "case", row.id)
+    return row
+
+
+def case_view(actor: Actor, row: CaseRow) -> BaseModel:
+    """The case as this caller may see it: whole for its case worker, anonymised otherwise."""
+    if actor.role is Role.CASE_WORKER:
+        return CaseView.model_validate({**row.spec, "move_in_from": row.move_in_from,
+                                        "id": row.id, "municipality": row.municipality_code,
+                                        "status": row.status, "version": row.version,
+                                        "created_at": row.created_at,
+                                        "updated_at": row.updated_at})
+    household = row.spec["household"]
+    return CaseSummary(
+        id=row.id, municipality=row.municipality_code, status=row.status,
+        urgency=row.urgency, waiting_since=row.waiting_since, adults=household["adults"],
+        children_stages=[stage_of(child["age"]) for child in household.get("children", [])],
+        rooms_min=row.spec["rooms_min"], rooms_max=row.spec["rooms_max"],
+        step_free=row.spec.get("needs", {}).get("step_free", False))
+
+
+def _check(body: Any) -> None:
+    if body.rooms_min > body.rooms_max:
+        raise Invalid([FieldProblem("rooms_min", "must not exceed rooms_max")])
+
+
+def _columns(body: Any) -> dict[str, Any]:
+    spec = body.model_dump(mode="json", exclude={"move_in_from", "version"})
+    return {"spec": spec, "urgency": body.urgency.value, "waiting_since": body.waiting_since,
+            "move_in_from": body.move_in_from}
+
+
+def _live_proposals(uow: UnitOfWork, case: CaseRow) -> list[ProposalRow]:
+    return list(uow.session.scalars(select(ProposalRow).where(
+        ProposalRow.case_id == case.id, ProposalRow.status.in_(LIVE))))
+
+
+def _withdraw_broken_proposals(uow: UnitOfWork, actor: Actor, case: CaseRow) -> None:
+    """A changed case keeps a live proposal only if the unit still passes every rule for it."""
+    rules = as_rules(uow, actor.network)
+    for proposal in _live_proposals(uow, case):
+        unit = uow.session.get_one(UnitRow, proposal.unit_id)
+        domain_case, domain_unit = as_case(case), as_unit(unit)
+        children = [p["child"] for p in proposal.schools]
+        still = (is_safe(domain_case, domain_unit, rules) and fits(domain_case, domain_unit)
+                 and landlord_accepts(domain_case, domain_unit)
+                 and _kept_schools_in_reach(domain_case, domain_unit)
+                 and all(i < len(domain_case.household.children) for i in children))
+        if not still:
+            _end(uow, actor, proposal, case)
+            case.status = CaseStatus.OPEN
+
+
+def _kept_schools_in_reach(case: Case, unit: Unit) -> bool:
+    return all(km(c.keep_school.lat, c.keep_school.lon, unit.lat, unit.lon) <= c.keep_school.max_km
+               for c in case.household.children if c.keep_school is not None)
+
+
+def _end(uow: UnitOfWork, actor: Actor, proposal: ProposalRow, case: CaseRow) -> None:
+    """End a live proposal because its case changed; the unit goes back to the pool."""
+    proposal.status = ProposalStatus.EXPIRED
+    proposal.answered_at = now()
+    unit = uow.session.get_one(UnitRow, proposal.unit_id)
+    if unit.status in (UnitStatus.PROPOSED, UnitStatus.RESERVED):
+        unit.status = UnitStatus.AVAILABLE
+    audit(uow, actor, "expire", "proposal", proposal.id)
+
+
+def as_rules(uow: UnitOfWork, network: str) -> Rules:
+    """The network's rules as the round file holds them."""
+    return Rules.model_validate(uow.session.get_one(NetworkRow, network).rules, strict=False)

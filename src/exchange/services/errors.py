@@ -1,0 +1,59 @@
+"""What a service refuses, in words that the API turns into problem details."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    """One thing wrong with the input: where (a field path) and what, never the value itself."""
+
+    path: str
+    message: str
+
+
+class ServiceError(Exception):
+    """Base of every refusal; `title` is a short summary, the message says what to do next."""
+
+    status = 400
+    title = "Bad request"
+
+
+class NotFound(ServiceError):
+    """No such object, or none the caller may see: the two are never told apart."""
+
+    status = 404
+    title = "Not found"
+
+
+class Forbidden(ServiceError):
+    """The caller's role does not include this function at all."""
+
+    status = 403
+    title = "Not allowed for your role"
+
+
+class Conflict(ServiceError):
+    """The object is not in a state that allows this, or another write came first."""
+
+    status = 409
+    title = "Conflict"
+
+
+class Stale(Conflict):
+    """The write was based on an older version of the object."""
+
+    title = "Changed by someone else"
+
+
+@dataclass
+class Invalid(ServiceError):
+    """The input breaks a rule; every problem is listed with its field path."""
+
+    problems: list[FieldProblem] = field(default_factory=list)
+    status = 422
+    title = "Invalid input"
+
+    def __post_init__(self) -> None:
+        super().__init__("; ".join(f"{p.path}: {p.message}" for p in self.problems))

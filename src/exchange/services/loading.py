@@ -1,0 +1,98 @@
+"""Loading a whole network from a round file: the sample network, or a network moving in.
+
+Members, rules, schools and opening ledger balances are stored as they are; each unit is pledged
+and each case posted through the same services people use, by a user of its municipality, so
+the audit trail shows where everything came from. Ids are given anew.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import select
+
+from exchange.domain.model import Round
+from exchange.persistence.database import UnitOfWork
+from exchange.persistence.rows import (
+    LedgerEntryRow,
+    MunicipalityRow,
+    NetworkRow,
+    Role,
+    SchoolRow,
+    UserRow,
+)
+from exchange.services.access import Actor
+from exchange.services.cases import post_case
+from exchange.services.errors import Conflict
+from exchange.services.schemas import CaseCreate, UnitCreate
+from exchange.services.units import pledge_unit
+from exchange.services.users import create_user, issue_token, revoke_user_tokens
+
+
+def load_network(uow: UnitOfWork, round_: Round,
+                 progress: Callable[[str], None] = lambda _: None) -> None:
+    """Store the network of a round file with its schools, units and open cases."""
+    network = round_.network
+    if uow.session.get(NetworkRow, network.id) is not None:
+        raise Conflict(f"Network {network.id} is already loaded.")
+    taken = uow.session.scalars(select(MunicipalityRow.code).where(MunicipalityRow.code.in_(
+        [m.code for m in round_.municipalities]))).first()
+    if taken is not None:
+        raise Conflict(f"Municipality {taken} already belongs to another network here.")
+    uow.session.add(NetworkRow(id=network.id, name=network.name,
+                               rules=network.rules.model_dump(mode="json")))
+    uow.session.flush()  # rows without relationships are inserted in no set order
+    uow.session.add_all([MunicipalityRow(code=m.code, network_id=network.id, name=m.name,
+                                         lat=m.lat, lon=m.lon) for m in round_.municipalities])
+    uow.session.flush()
+    for m in round_.municipalities:
+        if m.ledger_balance:
+            uow.session.add(LedgerEntryRow(network_id=network.id, kind="opening",
+                                           receiving_code=m.code, amount=m.ledger_balance))
+    for s in round_.schools:
+        uow.session.add(SchoolRow(id=s.id, municipality_code=s.municipality, name=s.id,
+                                  lat=s.lat, lon=s.lon, free_places=s.model_dump(
+                                      mode="json")["free_places"]))
+    uow.session.flush()
+    officers = {m.code: _actor(uow, network.id, m.code, Role.HOUSING_OFFICER)
+                for m in round_.municipalities}
+    workers = {m.code: _actor(uow, network.id, m.code, Role.CASE_WORKER)
+               for m in round_.municipalities}
+    for i, unit in enumerate(round_.units, 1):
+        body = UnitCreate.model_validate(unit.model_dump(exclude={"id", "municipality"}))
+        pledge_unit(uow, officers[unit.municipality], body)
+        if i % 500 == 0:
+            progress(f"{i} of {len(round_.units)} units pledged")
+    for i, case in enumerate(round_.cases, 1):
+        body = CaseCreate.model_validate(case.model_dump(
+            exclude={"id", "municipality", "declined_units"}))
+        post_case(uow, workers[case.municipality], body)
+        if i % 500 == 0:
+            progress(f"{i} of {len(round_.cases)} cases posted")
+
+
+def demo_users(uow: UnitOfWork, network: str) -> list[tuple[UserRow, str]]:
+    """One user per role and member, each with a fresh token; earlier demo tokens are revoked."""
+    issued = []
+    for member in uow.session.scalars(select(MunicipalityRow).where(
+            MunicipalityRow.network_id == network).order_by(MunicipalityRow.code)):
+        for role in Role:
+            user = _demo_user(uow, member, role)
+            if user is None:
+                issued.append(create_user(uow, f"Demo {role.value} {member.name}", role,
+                                          member.code))
+            else:
+                revoke_user_tokens(uow, user.id)
+                issued.append((user, issue_token(uow, user)))
+    return issued
+
+
+def _demo_user(uow: UnitOfWork, member: MunicipalityRow, role: Role) -> UserRow | None:
+    return uow.session.scalars(select(UserRow).where(
+        UserRow.municipality_code == member.code, UserRow.role == role,
+        UserRow.name == f"Demo {role.value} {member.name}")).first()
+
+
+def _actor(uow: UnitOfWork, network: str, code: str, role: Role) -> Actor:
+    """The loader acts as a member's own staff; the audit trail names no person (user 0)."""
+    return Actor(user_id=0, role=role, municipality=code, network=network)

@@ -1,0 +1,194 @@
+"""Proposals: case workers answer them with the family, housing officers confirm the contract,
+and closing a round settles them into the ledger."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from pydantic import BaseModel
+from sqlalchemy import select
+
+from exchange.domain.rules import km, stage_of
+from exchange.persistence.database import UnitOfWork
+from exchange.persistence.rows import (
+    CaseRow,
+    CaseStatus,
+    LedgerEntryRow,
+    MunicipalityRow,
+    ProposalRow,
+    ProposalStatus,
+    Role,
+    RoundRow,
+    RoundStatus,
+    SchoolRow,
+    UnitRow,
+    UnitStatus,
+    now,
+)
+from exchange.services.access import Actor, audit, one, proposals, require
+from exchange.services.errors import Conflict
+from exchange.services.records import check_version, page
+from exchange.services.rounds import get_round
+from exchange.services.schemas import (
+    DeclineReason,
+    HouseholdProfile,
+    Offer,
+    ProposalForCaseWorker,
+    ProposalForCoordinator,
+    ProposalForHousingOfficer,
+    SchoolPlaceView,
+)
+
+READERS = (Role.CASE_WORKER, Role.HOUSING_OFFICER, Role.COORDINATOR)
+
+
+def list_proposals(uow: UnitOfWork, actor: Actor, limit: int, offset: int,
+                   round_id: str | None = None, status: ProposalStatus | None = None
+                   ) -> tuple[list[ProposalRow], int]:
+    """The proposals the caller reaches, newest round first."""
+    require(uow, actor, "list", "proposal", *READERS)
+    statement = proposals(actor).order_by(ProposalRow.round_id.desc(), ProposalRow.id)
+    if round_id is not None:
+        statement = statement.where(ProposalRow.round_id == round_id)
+    if status is not None:
+        statement = statement.where(ProposalRow.status == status)
+    rows, total = page(uow, statement, limit, offset)
+    for row in rows:
+        audit(uow, actor, "read", "proposal", row.id)
+    return rows, total
+
+
+def get_proposal(uow: UnitOfWork, actor: Actor, proposal_id: str,
+                 action: str = "read") -> ProposalRow:
+    """One proposal the caller reaches, or a 404."""
+    require(uow, actor, action, "proposal", *READERS)
+    row = one(uow, actor, proposals(actor).where(ProposalRow.id == proposal_id), "proposal",
+              proposal_id, action)
+    if action == "read":
+        audit(uow, actor, "read", "proposal", row.id)
+    return row
+
+
+def accept(uow: UnitOfWork, actor: Actor, proposal_id: str, version: int) -> ProposalRow:
+    """The household accepts: the unit is reserved for it until the contract is signed."""
+    row = _answerable(uow, actor, proposal_id, "accept", version)
+    row.status, row.answered_at = ProposalStatus.ACCEPTED, now()
+    uow.session.get_one(CaseRow, row.case_id).status = CaseStatus.ACCEPTED
+    uow.session.get_one(UnitRow, row.unit_id).status = UnitStatus.RESERVED
+    audit(uow, actor, "accept", "proposal", row.id)
+    return row
+
+
+def decline(uow: UnitOfWork, actor: Actor, proposal_id: str, version: int,
+            reason: DeclineReason) -> ProposalRow:
+    """The household declines: both go back to the pool, and this pair is never proposed again.
+    A decline costs the household nothing: its place in the queue is unchanged."""
+    row = _answerable(uow, actor, proposal_id, "decline", version)
+    row.status, row.answered_at, row.decline_reason = ProposalStatus.DECLINED, now(), reason
+    uow.session.get_one(CaseRow, row.case_id).status = CaseStatus.OPEN
+    uow.session.get_one(UnitRow, row.unit_id).status = UnitStatus.AVAILABLE
+    audit(uow, actor, "decline", "proposal", row.id)
+    return row
+
+
+def confirm(uow: UnitOfWork, actor: Actor, proposal_id: str, version: int) -> ProposalRow:
+    """The housing officer confirms that the contract is signed: the household is housed."""
+    require(uow, actor, "confirm", "proposal", Role.HOUSING_OFFICER)
+    row = get_proposal(uow, actor, proposal_id, "confirm")
+    check_version(row, version)
+    if row.status != ProposalStatus.ACCEPTED:
+        raise Conflict(f"The proposal is {row.status}; only an accepted one can be confirmed.")
+    row.status, row.confirmed_at = ProposalStatus.CONFIRMED, now()
+    uow.session.get_one(CaseRow, row.case_id).status = CaseStatus.HOUSED
+    uow.session.get_one(UnitRow, row.unit_id).status = UnitStatus.LET
+    audit(uow, actor, "confirm", "proposal", row.id)
+    return row
+
+
+def close_round(uow: UnitOfWork, actor: Actor, round_id: str, version: int) -> RoundRow:
+    """Write every confirmed move to the ledger, take their school places, and return
+    everything not settled to the pool; all in one transaction."""
+    row = get_round(uow, actor, round_id, "close")
+    check_version(row, version)
+    if row.status != RoundStatus.PUBLISHED:
+        raise Conflict(f"The round is {row.status}; only a published round can be closed.")
+    for proposal in uow.session.scalars(select(ProposalRow).where(
+            ProposalRow.round_id == row.id).order_by(ProposalRow.id)):
+        if proposal.status == ProposalStatus.CONFIRMED:
+            _settle(uow, row, proposal)
+        elif proposal.status in (ProposalStatus.PROPOSED, ProposalStatus.ACCEPTED):
+            proposal.status = ProposalStatus.EXPIRED
+            uow.session.get_one(CaseRow, proposal.case_id).status = CaseStatus.OPEN
+            uow.session.get_one(UnitRow, proposal.unit_id).status = UnitStatus.AVAILABLE
+    row.status, row.closed_at = RoundStatus.CLOSED, now()
+    audit(uow, actor, "close", "round", row.id)
+    return row
+
+
+def proposal_view(uow: UnitOfWork, actor: Actor, row: ProposalRow) -> BaseModel:
+    """The proposal as this caller may see it."""
+    case = uow.session.get_one(CaseRow, row.case_id)
+    unit = uow.session.get_one(UnitRow, row.unit_id)
+    if actor.role is Role.CASE_WORKER:
+        return _for_case_worker(uow, row, case, unit)
+    if actor.role is Role.HOUSING_OFFICER:
+        household = case.spec["household"]
+        return ProposalForHousingOfficer(
+            id=row.id, round=row.round_id, status=row.status, version=row.version, unit=unit.id,
+            household=HouseholdProfile(
+                reference=row.id, adults=household["adults"],
+                children_stages=[stage_of(c["age"]) for c in household.get("children", [])],
+                step_free=case.spec.get("needs", {}).get("step_free", False),
+                move_in_from=case.move_in_from))
+    return ProposalForCoordinator(
+        id=row.id, round=row.round_id, status=row.status, version=row.version, case=case.id,
+        unit=unit.id, sending=case.municipality_code, receiving=unit.municipality_code,
+        published=row.published, decline_reason=row.decline_reason)
+
+
+def _for_case_worker(uow: UnitOfWork, row: ProposalRow, case: CaseRow,
+                     unit: UnitRow) -> ProposalForCaseWorker:
+    spec = unit.spec
+    zones = case.spec.get("safety", {}).get("danger_zones", [])
+    margins = [km(z["lat"], z["lon"], spec["lat"], spec["lon"]) - z["radius_km"] for z in zones]
+    names = {s.id: s.name for s in uow.session.scalars(select(SchoolRow).where(
+        SchoolRow.id.in_([p["school"] for p in row.schools if p["school"]])))}
+    return ProposalForCaseWorker(
+        id=row.id, round=row.round_id, status=row.status, version=row.version, case=case.id,
+        unit=Offer.model_validate({
+            **spec, "id": unit.id, "municipality": unit.municipality_code,
+            "municipality_name": uow.session.get_one(MunicipalityRow,
+                                                     unit.municipality_code).name,
+            "district": unit.district}),
+        schools=[SchoolPlaceView(**p, school_name=names.get(p["school"])) for p in row.schools],
+        nearest_danger_km=round(min(margins), 2) if margins else None,
+        decline_reason=row.decline_reason)
+
+
+def _answerable(uow: UnitOfWork, actor: Actor, proposal_id: str, action: str,
+                version: int) -> ProposalRow:
+    require(uow, actor, action, "proposal", Role.CASE_WORKER)
+    row = get_proposal(uow, actor, proposal_id, action)
+    check_version(row, version)
+    if row.status != ProposalStatus.PROPOSED:
+        raise Conflict(f"The proposal is already {row.status}.")
+    if uow.session.get_one(RoundRow, row.round_id).status == RoundStatus.CLOSED:
+        raise Conflict("The round is closed; the proposal can no longer be answered.")
+    return row
+
+
+def _settle(uow: UnitOfWork, row: RoundRow, proposal: ProposalRow) -> None:
+    case = uow.session.get_one(CaseRow, proposal.case_id)
+    unit = uow.session.get_one(UnitRow, proposal.unit_id)
+    uow.session.add(LedgerEntryRow(
+        network_id=row.network_id, kind="move", receiving_code=unit.municipality_code,
+        sending_code=case.municipality_code, amount=1, round_id=row.id,
+        proposal_id=proposal.id))
+    taken: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for place in proposal.schools:
+        if place["school"] is not None:
+            taken[place["school"]][place["stage"]] += 1
+    for school_id, stages in taken.items():
+        school = uow.session.get_one(SchoolRow, school_id)
+        school.free_places = {stage: max(0, n - stages.get(stage, 0))
+                              for stage, n in school.free_places.items()}

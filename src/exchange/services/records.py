@@ -1,0 +1,55 @@
+"""Shared helpers of the services: ids, versions, pages, and rows as round-file objects."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from typing import Any
+
+from sqlalchemy import Select, func, select
+
+from exchange.domain.model import Case, School, Unit
+from exchange.persistence.database import UnitOfWork
+from exchange.persistence.rows import CaseRow, SchoolRow, UnitRow
+from exchange.services.errors import Stale
+
+
+def new_id(prefix: str) -> str:
+    """A random, meaningless id: it tells nothing of the municipality or the household."""
+    return f"{prefix}-{secrets.token_hex(8)}"
+
+
+def check_version(row: Any, version: int) -> None:
+    """Refuse a change based on an older read of `row`."""
+    if row.version != version:
+        raise Stale(f"It was changed after you read it (version {row.version}, yours "
+                    f"{version}); read it again and redo your change.")
+
+
+def page(uow: UnitOfWork, statement: Select[Any], limit: int, offset: int) -> tuple[list, int]:
+    """One page of a statement's rows, and how many rows there are in all."""
+    total = uow.session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+    rows = uow.session.scalars(statement.limit(limit).offset(offset)).all()
+    return list(rows), total
+
+
+def as_case(row: CaseRow, declined_units: list[str] | None = None) -> Case:
+    """The case as the round file holds it."""
+    data = {"id": row.id, "municipality": row.municipality_code, **row.spec,
+            "declined_units": declined_units or []}
+    return Case.model_validate_json(json.dumps(data))
+
+
+def as_unit(row: UnitRow) -> Unit:
+    """The unit as the round file holds it."""
+    return Unit.model_validate_json(json.dumps(
+        {"id": row.id, "municipality": row.municipality_code, **row.spec}))
+
+
+def as_school(row: SchoolRow, taken: dict[str, int] | None = None) -> School:
+    """The school as the round file holds it, less places already `taken` per stage."""
+    places = {stage: max(0, n - (taken or {}).get(stage, 0))
+              for stage, n in row.free_places.items()}
+    return School.model_validate_json(json.dumps(
+        {"id": row.id, "municipality": row.municipality_code, "lat": row.lat, "lon": row.lon,
+         "free_places": places}))

@@ -1,0 +1,272 @@
+"""What goes in and what comes out of the services, derived from the round file's models.
+
+A case or unit is posted with exactly the fields of the round file's `Case` or `Unit`, less what the
+service sets itself (the id and the municipality), plus a few service-only fields. What comes out
+depends on who asks: each role has its own view, and a field absent from a view never leaves.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from exchange.domain.model import Case, Contract, Requirements, Stage, Unit, Urgency
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class _View(BaseModel):
+    model_config = ConfigDict(extra="ignore", from_attributes=True)
+
+
+def _derived(name: str, model: type[BaseModel], drop: set[str], base: type[BaseModel],
+             **extra: Any) -> Any:
+    fields = {key: (info.annotation, info) for key, info in model.model_fields.items()
+              if key not in drop}
+    return create_model(name, __base__=base, **extra, **fields)
+
+
+#: A case as a case worker posts it: the round file's case, less id, municipality and declines.
+CaseCreate = _derived(
+    "CaseCreate", Case, {"id", "municipality", "declined_units"}, _Input,
+    move_in_from=(dt.date | None, Field(default=None, description="Earliest move-in date.")))
+
+#: A unit as a housing officer pledges it: the round file's unit, less id and municipality.
+UnitCreate = _derived(
+    "UnitCreate", Unit, {"id", "municipality"}, _Input,
+    district=(str | None, Field(default=None, max_length=100,
+                                description="District or area, shown to case workers.")),
+    pledged_until=(dt.date | None, Field(default=None, description="Last day of the pledge.")))
+
+
+class Versioned(_Input):
+    """The version the change is based on; a stale version is refused."""
+
+    version: int = Field(ge=1)
+
+
+CaseUpdate = _derived("CaseUpdate", CaseCreate, set(), Versioned)
+UnitUpdate = _derived("UnitUpdate", UnitCreate, set(), Versioned)
+
+
+class SchoolUpdate(Versioned):
+    free_places: dict[Stage, int] = Field(description="Free places per stage, replacing all.")
+
+
+class DeclineReason(StrEnum):
+    """Why a household declined; a fixed word, never free text, and never held against it."""
+
+    SAFETY_CONCERN = "safety_concern"
+    UNIT_DOES_NOT_SUIT = "unit_does_not_suit"
+    LOCATION = "location"
+    SCHOOL = "school"
+    HOUSEHOLD_CHANGED = "household_changed"
+    OTHER = "other"
+
+
+class Decline(Versioned):
+    reason: DeclineReason
+
+
+class RoundOpen(_Input):
+    period: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="Month, as YYYY-MM.")
+
+
+# --- views: one per role that may see the object -------------------------------------------------
+
+CaseView = _derived(
+    "CaseView", CaseCreate, set(), _View,
+    id=(str, ...), municipality=(str, ...), status=(str, ...), version=(int, ...),
+    created_at=(dt.datetime, ...), updated_at=(dt.datetime, ...))
+CaseView.__doc__ = "A case as its own case worker sees it: everything."
+
+
+class CaseSummary(_View):
+    """A case as the coordinator sees it: anonymised, no location, safety, school or income."""
+
+    id: str
+    municipality: str
+    status: str
+    urgency: Urgency
+    waiting_since: dt.date
+    adults: int
+    children_stages: list[Stage | None]
+    rooms_min: int
+    rooms_max: int
+    step_free: bool
+
+
+UnitView = _derived(
+    "UnitView", UnitCreate, set(), _View,
+    id=(str, ...), municipality=(str, ...), status=(str, ...), version=(int, ...))
+UnitView.__doc__ = "A unit as its own housing officer sees it."
+
+
+class UnitSummary(_View):
+    """A unit as the coordinator sees it: no position, no district."""
+
+    id: str
+    municipality: str
+    status: str
+    rooms: int
+    rent_sek: int
+    step_free: bool
+    contract: Contract
+    available_from: dt.date | None
+    pledged_until: dt.date | None
+
+
+class SchoolView(_View):
+    id: str
+    municipality: str
+    name: str
+    lat: float
+    lon: float
+    free_places: dict[Stage, int]
+    version: int
+
+
+class SchoolPlaceView(_View):
+    child: int
+    school: str | None
+    school_name: str | None
+    stage: Stage | None
+
+
+class Offer(_View):
+    """The unit of a proposal, as the household's case worker sees it."""
+
+    id: str
+    municipality: str
+    municipality_name: str
+    district: str | None
+    lat: float
+    lon: float
+    rooms: int
+    area_m2: float | None
+    rent_sek: int
+    step_free: bool
+    contract: Contract
+    available_from: dt.date | None
+    requirements: Requirements
+
+
+class HouseholdProfile(_View):
+    """What a receiving housing officer may know of a household, under a pseudonym."""
+
+    reference: str
+    adults: int
+    children_stages: list[Stage | None]
+    step_free: bool
+    move_in_from: dt.date | None
+
+
+class ProposalForCaseWorker(_View):
+    id: str
+    round: str
+    status: str
+    version: int
+    case: str
+    unit: Offer
+    schools: list[SchoolPlaceView]
+    nearest_danger_km: float | None = Field(
+        description="Distance from the unit to the nearest danger zone's edge, km.")
+    decline_reason: DeclineReason | None
+
+
+class ProposalForHousingOfficer(_View):
+    id: str
+    round: str
+    status: str
+    version: int
+    unit: str
+    household: HouseholdProfile
+
+
+class ProposalForCoordinator(_View):
+    id: str
+    round: str
+    status: str
+    version: int
+    case: str
+    unit: str
+    sending: str
+    receiving: str
+    published: bool
+    decline_reason: DeclineReason | None
+
+
+class RoundView(_View):
+    id: str
+    network: str
+    period: str
+    status: str
+    progress: str
+    stalled: bool = Field(description="True when a solve has shown no sign of life for long.")
+    version: int
+    solves: int
+    placed: dict[str, int] | None
+    unplaced: dict[str, int] | None
+    proposals: dict[str, int]
+
+
+class LedgerEntryView(_View):
+    id: int
+    kind: str
+    receiving: str
+    sending: str | None
+    amount: int
+    round: str | None
+    recorded_at: dt.datetime
+
+
+class Balance(_View):
+    municipality: str
+    name: str
+    balance: int
+    floor: int = Field(description="The lowest balance the network's tolerance allows; a member "
+                       "already below it may not go lower.")
+
+
+class MunicipalityView(_View):
+    code: str
+    name: str
+    lat: float
+    lon: float
+
+
+class AuditView(_View):
+    id: int
+    at: dt.datetime
+    user_id: int | None
+    role: str | None
+    municipality: str | None
+    action: str
+    object_type: str
+    object_id: str | None
+    outcome: str
+
+
+class Me(_View):
+    id: int
+    name: str
+    role: str
+    municipality: str
+    network: str
+
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):  # noqa: UP046 - Python 3.11 has no type parameter syntax
+    """One page of a list."""
+
+    items: list[T]
+    total: int
+    limit: int
+    offset: int
