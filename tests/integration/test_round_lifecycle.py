@@ -1,0 +1,153 @@
+"""A whole monthly round through the HTTP API, as the people in it would run it."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from exchange.domain.verify import violations
+from exchange.formats import load_result, load_round
+from exchange.persistence.database import UnitOfWork
+from exchange.services.rounds import replay, solves
+from tests.integration.service import Service, small_network
+
+COORDINATOR = ("0126", "coordinator")
+
+
+@pytest.fixture
+def service(database_url):
+    with Service(database_url, small_network()) as running:
+        yield running
+
+
+def proposals_of(service, round_id):
+    coordinator = service.as_(*COORDINATOR)
+    return coordinator.get("/proposals", params={"round": round_id, "limit": 200}).json()["items"]
+
+
+def open_and_solve(service):
+    coordinator = service.as_(*COORDINATOR)
+    opened = coordinator.post("/rounds", json={"period": "2026-12"})
+    assert opened.status_code == 201, opened.json()
+    round_id = opened.json()["id"]
+    assert coordinator.post(f"/rounds/{round_id}/solve").status_code == 202
+    solved = service.solved(coordinator, round_id)
+    assert solved["status"] == "solved" and solved["solves"] == 1, solved
+    return round_id, solved
+
+
+def answer_as_case_worker(service, proposal, action, **body):
+    case_worker = service.as_(proposal["sending"], "case_worker")
+    mine = case_worker.get(f"/proposals/{proposal['id']}").json()
+    answered = case_worker.post(f"/proposals/{proposal['id']}/{action}",
+                                json={"version": mine["version"], **body})
+    assert answered.status_code == 200, answered.json()
+    return answered.json()
+
+
+def test_open_solve_publish_answer_resolve_confirm_close(service, database_url):
+    """The whole lifecycle: every step's effect on proposals, units, cases and the ledger."""
+    coordinator = service.as_(*COORDINATOR)
+    round_id, solved = open_and_solve(service)
+    first = proposals_of(service, round_id)
+    assert len(first) == sum(solved["placed"].values()) >= 3
+    assert not any(p["published"] for p in first)
+    case_worker = service.as_(first[0]["sending"], "case_worker")
+    assert case_worker.get(f"/proposals/{first[0]['id']}").status_code == 404  # not published
+
+    published = coordinator.post(f"/rounds/{round_id}/publish",
+                                 json={"version": solved["version"]})
+    assert published.json()["status"] == "published"
+    accepted, declined = first[0], first[1]
+    answer_as_case_worker(service, accepted, "accept")
+    assert answer_as_case_worker(service, declined, "decline",
+                                 reason="location")["status"] == "declined"
+
+    assert coordinator.post(f"/rounds/{round_id}/solve").status_code == 202
+    resolved = service.solved(coordinator, round_id)
+    assert resolved["status"] == "solved" and resolved["solves"] == 2
+    second = proposals_of(service, round_id)
+    by_id = {p["id"]: p for p in second}
+    assert by_id[accepted["id"]]["status"] == "accepted"  # kept fixed
+    pairs = Counter((p["case"], p["unit"]) for p in second)
+    assert pairs[(declined["case"], declined["unit"])] == 1  # the declined one, never again
+    assert len({p["case"] for p in second if p["status"] != "declined"}) == len(
+        [p for p in second if p["status"] != "declined"])  # one live proposal per case at most
+
+    coordinator.post(f"/rounds/{round_id}/publish", json={"version": resolved["version"]})
+    officer = service.as_(accepted["receiving"], "housing_officer")
+    seen = officer.get(f"/proposals/{accepted['id']}").json()
+    confirmed = officer.post(f"/proposals/{accepted['id']}/confirm",
+                             json={"version": seen["version"]})
+    assert confirmed.status_code == 200 and confirmed.json()["status"] == "confirmed"
+
+    before = {b["municipality"]: b["balance"] for b in coordinator.get("/ledger").json()
+              ["balances"]}
+    current = coordinator.get(f"/rounds/{round_id}").json()
+    closed = coordinator.post(f"/rounds/{round_id}/close", json={"version": current["version"]})
+    assert closed.json()["status"] == "closed"
+    ledger = coordinator.get("/ledger").json()
+    moves = [e for e in ledger["entries"]["items"] if e["kind"] == "move"]
+    assert [(m["receiving"], m["sending"]) for m in moves] == [
+        (accepted["receiving"], accepted["sending"])]
+    after = {b["municipality"]: b["balance"] for b in ledger["balances"]}
+    assert after[accepted["receiving"]] == before[accepted["receiving"]] + 1
+    assert after[accepted["sending"]] == before[accepted["sending"]] - 1
+
+    final = Counter(p["status"] for p in proposals_of(service, round_id))
+    assert set(final) == {"confirmed", "declined", "expired"} and final["confirmed"] == 1
+    statuses = Counter(u["status"] for u in coordinator.get(
+        "/units", params={"limit": 200}).json()["items"])
+    assert statuses == {"let": 1, "available": sum(statuses.values()) - 1}
+    cases = Counter(c["status"] for c in coordinator.get(
+        "/cases", params={"limit": 200}).json()["items"])
+    assert cases == {"housed": 1, "open": sum(cases.values()) - 1}
+
+
+def test_every_stored_solve_keeps_the_rules_and_replays_to_the_same_proposals(service):
+    """The stored round file is the exact input: re-solving it gives the stored proposals."""
+    round_id, _ = open_and_solve(service)
+    with UnitOfWork(service.app.state.sessions) as uow:
+        stored = solves(uow, round_id)[-1]
+        round_, result = load_round(stored.round_file), load_result(stored.result)
+        assert violations(round_, result, check_reasons=True) == []
+        _, again, same = replay(uow, round_id)
+    assert same and again.proposals == result.proposals
+
+
+def test_a_declined_household_keeps_its_place_and_is_offered_another_unit(service):
+    """Declining is never penalised: the case goes back to the pool, open, with its waiting time
+    and urgency untouched."""
+    coordinator = service.as_(*COORDINATOR)
+    round_id, solved = open_and_solve(service)
+    coordinator.post(f"/rounds/{round_id}/publish", json={"version": solved["version"]})
+    proposal = proposals_of(service, round_id)[0]
+    case_worker = service.as_(proposal["sending"], "case_worker")
+    before = case_worker.get(f"/cases/{proposal['case']}").json()
+    answer_as_case_worker(service, proposal, "decline", reason="other")
+    after = case_worker.get(f"/cases/{proposal['case']}").json()
+    assert after["status"] == "open"
+    assert (after["urgency"], after["waiting_since"]) == (before["urgency"],
+                                                          before["waiting_since"])
+
+
+def test_a_case_changed_so_its_unit_is_no_longer_safe_loses_the_proposal(service):
+    """A new danger zone around the proposed unit withdraws the proposal at once."""
+    coordinator = service.as_(*COORDINATOR)
+    round_id, solved = open_and_solve(service)
+    coordinator.post(f"/rounds/{round_id}/publish", json={"version": solved["version"]})
+    proposal = proposals_of(service, round_id)[0]
+    case_worker = service.as_(proposal["sending"], "case_worker")
+    offer = case_worker.get(f"/proposals/{proposal['id']}").json()["unit"]
+    case = case_worker.get(f"/cases/{proposal['case']}").json()
+    body = {k: v for k, v in case.items()
+            if k not in ("id", "municipality", "status", "created_at", "updated_at")}
+    body["safety"]["danger_zones"].append({"lat": offer["lat"], "lon": offer["lon"],
+                                           "radius_km": 1.0})
+    changed = case_worker.put(f"/cases/{proposal['case']}", json=body)
+    assert changed.status_code == 200, changed.json()
+    assert changed.json()["status"] == "open"
+    assert case_worker.get(f"/proposals/{proposal['id']}").json()["status"] == "expired"
+    officer = service.as_(proposal["receiving"], "housing_officer")
+    assert officer.get(f"/units/{proposal['unit']}").json()["status"] == "available"
