@@ -76,8 +76,8 @@ class _Signed:
 
     def __getattr__(self, method: str) -> Any:
         call = getattr(self._client, method)
-        return lambda url, **kw: call(url, headers={**self._headers, **kw.pop("headers", {})},
-                                      **kw)
+        return lambda *args, **kw: call(*args, headers={**self._headers,
+                                                         **kw.pop("headers", {})}, **kw)
 
 
 def small_network(seed: int = 7) -> Round:

@@ -28,7 +28,7 @@ def problem(request: Request, status: int, title: str, detail: str,
             headers: dict[str, str] | None = None) -> JSONResponse:
     """A problem details response."""
     body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status,
-                            "detail": detail, "instance": request.url.path}
+                            "detail": detail}  # no "instance": the path holds what was sent
     if errors:
         body["errors"] = errors
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)

@@ -1,0 +1,191 @@
+"""Who reaches what: 404 outside one's reach, 403 outside one's role, and exactly the fields each
+role may see."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from exchange.persistence.rows import Role
+from tests.integration.service import Service, other_network, small_network
+
+HOME, HOST = "0126", "0127"
+
+
+@pytest.fixture
+def world(database_url):
+    """A solved and published round in Södertörn, and a second network (Skåne) beside it."""
+    network = small_network()
+    with Service(database_url, network, other_network()) as service:
+        body = network.units[0].model_dump(mode="json", exclude={"id", "municipality"})
+        for member in (HOME, HOST):
+            assert service.as_(member, "housing_officer").post("/units", json=body).is_success
+        coordinator = service.as_(HOME, "coordinator")
+        round_id = coordinator.post("/rounds", json={"period": "2026-12"}).json()["id"]
+        coordinator.post(f"/rounds/{round_id}/solve")
+        solved = service.solved(coordinator, round_id)
+        coordinator.post(f"/rounds/{round_id}/publish", json={"version": solved["version"]})
+        proposals = coordinator.get("/proposals", params={"limit": 200}).json()["items"]
+        yield service, round_id, proposals
+
+
+def ids_owned_by(service, proposals, round_id, municipality):
+    """An id of each kind that belongs to `municipality` (or its network, for the round)."""
+    case = next(p for p in proposals if p["sending"] == municipality)
+    units = service.as_(municipality, "coordinator").get("/units", params={"limit": 200})
+    unit = next(u for u in units.json()["items"] if u["municipality"] == municipality)
+    school = service.as_(municipality, "coordinator").get(
+        "/schools", params={"municipality": municipality}).json()["items"][0]
+    return {"case_id": case["case"], "unit_id": unit["id"], "proposal_id": case["id"],
+            "school_id": school["id"], "round_id": round_id}
+
+
+def id_routes(app):
+    """Every (method, path) of the API that takes an object's id, from its route table."""
+    for path, operations in app.openapi()["paths"].items():
+        if "{" in path:
+            for method in operations:
+                yield method.upper(), path
+
+
+def bodies():
+    """A valid body for every route that takes an id; a new route must be added here."""
+    network = small_network()
+    case = network.cases[0].model_dump(mode="json", exclude={"id", "municipality",
+                                                             "declined_units"})
+    unit = network.units[0].model_dump(mode="json", exclude={"id", "municipality"})
+    version = {"version": 1}
+    return {
+        ("GET", "/cases/{case_id}"): None, ("PUT", "/cases/{case_id}"): {**case, **version},
+        ("POST", "/cases/{case_id}/withdraw"): version,
+        ("GET", "/units/{unit_id}"): None, ("PUT", "/units/{unit_id}"): {**unit, **version},
+        ("POST", "/units/{unit_id}/publish"): version,
+        ("POST", "/units/{unit_id}/withdraw"): version,
+        ("GET", "/schools/{school_id}"): None,
+        ("PUT", "/schools/{school_id}"): {"free_places": {"f3": 1}, **version},
+        ("GET", "/rounds/{round_id}"): None, ("POST", "/rounds/{round_id}/solve"): None,
+        ("POST", "/rounds/{round_id}/publish"): version,
+        ("POST", "/rounds/{round_id}/close"): version,
+        ("GET", "/proposals/{proposal_id}"): None,
+        ("POST", "/proposals/{proposal_id}/accept"): version,
+        ("POST", "/proposals/{proposal_id}/decline"): {"reason": "other", **version},
+        ("POST", "/proposals/{proposal_id}/confirm"): version,
+    }
+
+
+def test_every_id_route_answers_404_to_a_user_of_another_municipality(world):
+    """For every route taking an id and every role that has the function, an object of another
+    member (or network) is as good as absent: 404, never 200 or 500; a role without the function
+    gets 403."""
+    service, round_id, proposals = world
+    objects = ids_owned_by(service, proposals, round_id, HOME)
+    known = bodies()
+    assert set(id_routes(service.app)) == set(known), "a route taking an id is not tested here"
+    checked = 0
+    for (method, path), body in known.items():
+        name = re.search(r"{(\w+)}", path).group(1)
+        for role in Role:
+            network_wide = role is Role.COORDINATOR or name == "school_id"
+            client = service.as_("1280" if network_wide else HOST, role)
+            target = objects[name]
+            if name == "proposal_id" and role is Role.HOUSING_OFFICER:
+                target = next(p["id"] for p in proposals if p["receiving"] not in (HOST,))
+            answer = client.request(method, path.replace("{" + name + "}", target), json=body)
+            assert answer.status_code in (403, 404), (method, path, role, answer.json())
+            if answer.status_code == 403:
+                assert answer.json()["title"] == "Not allowed for your role"
+            else:
+                checked += 1
+            assert target not in answer.text
+    assert checked >= 20
+    school = objects["school_id"]
+    edit = service.as_(HOST, "housing_officer").put(
+        f"/schools/{school}", json={"version": 1, "free_places": {"f3": 9}})
+    assert edit.status_code == 404  # another member's school: readable, never writable
+
+
+def test_a_role_without_the_function_gets_403(world):
+    service, *_ = world
+    assert service.as_(HOME, "auditor").post("/cases", json={}).status_code in (403, 422)
+    assert service.as_(HOME, "auditor").get("/cases").status_code == 403
+    assert service.as_(HOME, "case_worker").get("/audit").status_code == 403
+    assert service.as_(HOME, "housing_officer").post(
+        "/rounds", json={"period": "2027-01"}).status_code == 403
+    assert service.as_(HOME, "case_worker").get("/ledger").status_code == 403
+
+
+def test_no_token_or_a_wrong_one_is_401(world):
+    service, *_ = world
+    assert service.client.get("/cases").status_code == 401
+    wrong = service.client.get("/cases", headers={"Authorization": "Bearer exch_nope"})
+    assert wrong.status_code == 401 and wrong.headers["www-authenticate"] == "Bearer"
+
+
+CASE_WORKER_PROPOSAL = {"id", "round", "status", "version", "case", "unit", "schools",
+                        "nearest_danger_km", "decline_reason"}
+OFFICER_PROPOSAL = {"id", "round", "status", "version", "unit", "household"}
+COORDINATOR_PROPOSAL = {"id", "round", "status", "version", "case", "unit", "sending",
+                        "receiving", "published", "decline_reason"}
+PROFILE = {"reference", "adults", "children_stages", "step_free", "move_in_from"}
+CASE_SUMMARY = {"id", "municipality", "status", "urgency", "waiting_since", "adults",
+                "children_stages", "rooms_min", "rooms_max", "step_free"}
+
+
+def test_each_role_sees_exactly_its_fields_of_a_proposal(world):
+    """Only the case worker gets the unit's position and the danger distance; the housing officer
+    gets a profile under a pseudonym (no case id, no origin); the coordinator ids and members."""
+    service, _, proposals = world
+    proposal = next(p for p in proposals if p["sending"] == HOME)
+    seen = service.as_(HOME, "case_worker").get(f"/proposals/{proposal['id']}").json()
+    assert set(seen) == CASE_WORKER_PROPOSAL and {"lat", "lon"} <= set(seen["unit"])
+    officer = service.as_(proposal["receiving"], "housing_officer")
+    profile = officer.get(f"/proposals/{proposal['id']}").json()
+    assert set(profile) == OFFICER_PROPOSAL and set(profile["household"]) == PROFILE
+    assert proposal["case"] not in str(profile) and HOME not in str(profile)
+    coordinator = service.as_(HOME, "coordinator").get(f"/proposals/{proposal['id']}").json()
+    assert set(coordinator) == COORDINATOR_PROPOSAL
+
+
+def test_only_the_case_worker_sees_safety_income_and_kept_schools(world):
+    service, _, proposals = world
+    case_id = next(p["case"] for p in proposals if p["sending"] == HOME)
+    whole = service.as_(HOME, "case_worker").get(f"/cases/{case_id}").json()
+    assert {"safety", "monthly_income_sek", "income_support", "household"} <= set(whole)
+    summary = service.as_(HOME, "coordinator").get(f"/cases/{case_id}").json()
+    assert set(summary) == CASE_SUMMARY
+    listed = service.as_(HOME, "coordinator").get("/cases").json()["items"]
+    assert all(set(item) == CASE_SUMMARY for item in listed)
+    for role in ("housing_officer", "auditor"):
+        assert service.as_(HOME, role).get(f"/cases/{case_id}").status_code == 403
+
+
+def test_the_coordinator_sees_units_without_position(world):
+    service, round_id, proposals = world
+    unit_id = ids_owned_by(service, proposals, round_id, HOST)["unit_id"]
+    summary = service.as_(HOME, "coordinator").get(f"/units/{unit_id}").json()
+    assert not {"lat", "lon", "district", "requirements"} & set(summary)
+    whole = service.as_(HOST, "housing_officer").get(f"/units/{unit_id}").json()
+    assert {"lat", "lon", "requirements", "version"} <= set(whole)
+
+
+def test_the_audit_trail_records_reads_changes_and_denials(world):
+    """Reads of cases and proposals, changes, and refusals, by whom, never with content."""
+    service, _, proposals = world
+    proposal = next(p for p in proposals if p["sending"] == HOME)
+    service.as_(HOME, "case_worker").get(f"/cases/{proposal['case']}")
+    service.as_(HOST, "case_worker").get(f"/cases/{proposal['case']}")
+    auditor = service.as_(HOME, "auditor")
+    trail = auditor.get("/audit", params={"object_id": proposal["case"], "limit": 200}).json()
+    entries = {(e["role"], e["municipality"], e["action"], e["outcome"])
+               for e in trail["items"]}
+    assert ("case_worker", HOME, "read", "ok") in entries
+    assert ("case_worker", HOST, "read", "denied") in entries
+    assert ("case_worker", HOME, "create", "ok") in entries
+    listed = auditor.get("/audit", params={"object_id": proposal["id"]}).json()["items"]
+    assert ("coordinator", "read", "ok") in {(e["role"], e["action"], e["outcome"])
+                                              for e in listed}  # the fixture's proposal list
+    everything = auditor.get("/audit", params={"limit": 200}).json()["items"]
+    assert {e["action"] for e in everything} >= {"open", "solve", "publish", "read"}
+    assert set(everything[0]) == {"id", "at", "user_id", "role", "municipality", "action",
+                                  "object_type", "object_id", "outcome"}
