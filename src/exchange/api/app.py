@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 import exchange
 from exchange.api import problems
-from exchange.api.routes import cases, network, proposals, rounds, units
+from exchange.api.routes import cases, health, network, proposals, rounds, units
 from exchange.persistence.database import make_engine, session_factory
 from exchange.settings import Settings
 
@@ -33,6 +33,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessions = session_factory(engine)
     app.state.solver = ThreadPoolExecutor(max_workers=1, thread_name_prefix="solve")
     problems.install(app)
-    for module in (network, cases, units, rounds, proposals):
+    for module in (health, network, cases, units, rounds, proposals):
         app.include_router(module.router)
     return app

@@ -1,0 +1,135 @@
+"""The service's commands as an operator runs them: load, add users, serve, survive a kill."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx2 as httpx
+import pytest
+from sqlalchemy import create_engine, func, select
+from sqlalchemy.orm import Session
+
+from exchange.formats import dump
+from exchange.generate import generate_round
+from exchange.persistence.rows import CaseRow, ProposalRow, RoundRow, SolveRow, UnitRow
+
+
+@pytest.fixture
+def env(tmp_path):
+    """An environment whose database is a fresh SQLite file."""
+    return {**os.environ, "EXCHANGE_DATABASE_URL": f"sqlite:///{tmp_path / 'exchange.db'}"}
+
+
+def run(env, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "exchange", *args], capture_output=True,
+                          text=True, timeout=300, check=False, env=env)
+
+
+def test_load_sample_prints_a_token_per_role_and_member_and_renews_them(env):
+    first = run(env, "load-sample", "sodertorn")
+    assert first.returncode == 0, first.stderr
+    assert "Loaded network sodertorn: 8 members" in first.stdout
+    tokens = {line.split()[-2] for line in first.stdout.splitlines() if "exch_" in line}
+    assert len(tokens) == 8 * 4
+    again = run(env, "load-sample", "sodertorn")
+    assert again.returncode == 0 and "already loaded" in again.stdout
+    renewed = {line.split()[-2] for line in again.stdout.splitlines() if "exch_" in line}
+    assert len(renewed) == 32 and not renewed & tokens
+
+
+def test_user_create_prints_the_token_as_its_last_line(env):
+    assert run(env, "load-sample", "sodertorn").returncode == 0
+    made = run(env, "user", "create", "--name", "Sara Lind", "--role", "case_worker",
+               "--municipality", "0127")
+    assert made.returncode == 0, made.stderr
+    token = made.stdout.strip().splitlines()[-1]
+    assert token.startswith("exch_") and len(token) >= 48
+    wrong = run(env, "user", "create", "--name", "X", "--role", "case_worker",
+                "--municipality", "9999")
+    assert wrong.returncode == 2 and "municipality" in wrong.stderr
+    assert "Traceback" not in wrong.stderr
+
+
+def test_a_server_killed_mid_solve_leaves_nothing_half_written_and_can_solve_again(env, tmp_path):
+    """kill -9 while the round solves: no result, no proposal, no status changed; once the dead
+    solve's heartbeat is stale, the round is solved again by a new server."""
+    round_file = tmp_path / "round.json"
+    round_file.write_text(dump(generate_round("sodertorn", 300, 300, 11)))
+    assert run(env, "load-network", str(round_file)).returncode == 0
+    made = run(env, "user", "create", "--name", "Coordinator", "--role", "coordinator",
+               "--municipality", "0126")
+    headers = {"Authorization": f"Bearer {made.stdout.strip().splitlines()[-1]}"}
+    env = {**env, "EXCHANGE_SOLVE_STALE_AFTER": "2"}
+    with serving(env) as api:
+        round_id = api.post("/rounds", json={"period": "2026-12"}, headers=headers).json()["id"]
+        assert api.post(f"/rounds/{round_id}/solve", headers=headers).status_code == 202
+        api.server.send_signal(signal.SIGKILL)
+        api.server.wait()
+    engine = create_engine(env["EXCHANGE_DATABASE_URL"])
+    with Session(engine) as session:
+        assert session.get_one(RoundRow, round_id).status == "solving"
+        for table in (SolveRow, ProposalRow):
+            assert session.scalar(select(func.count()).select_from(table)) == 0
+        assert set(session.scalars(select(CaseRow.status))) == {"open"}
+        assert set(session.scalars(select(UnitRow.status))) == {"available"}
+    engine.dispose()
+    with serving(env) as api:
+        time.sleep(2.5)
+        assert api.get(f"/rounds/{round_id}", headers=headers).json()["stalled"] is True
+        assert api.post(f"/rounds/{round_id}/solve", headers=headers).status_code == 202
+        deadline = time.monotonic() + 240
+        while (state := api.get(f"/rounds/{round_id}", headers=headers).json())[
+                "status"] == "solving" and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert state["status"] == "solved" and state["solves"] == 1
+        assert sum(state["placed"].values()) == state["proposals"]["proposed"] > 0
+
+
+class serving:  # noqa: N801 - used as a context manager, like open()
+    """`exchange serve --upgrade-db` on a free port, as the container runs it."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.env = env
+
+    def __enter__(self) -> httpx.Client:
+        self.server = subprocess.Popen(
+            [sys.executable, "-m", "exchange", "serve", "--upgrade-db", "--port",
+             str(self.port)], env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        self.client = httpx.Client(base_url=f"http://127.0.0.1:{self.port}", timeout=30)
+        self.client.server = self.server  # type: ignore[attr-defined]
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if self.client.get("/health").status_code == 200:
+                    return self.client
+            except httpx.TransportError:
+                time.sleep(0.2)
+        self.__exit__()
+        raise AssertionError("exchange serve did not answer within 60 s")
+
+    def __exit__(self, *exc: object) -> None:
+        self.client.close()
+        if self.server.poll() is None:
+            self.server.terminate()
+            self.server.wait(timeout=30)
+        assert self.server.stdout is not None
+        self.server.stdout.close()
+
+
+SAMPLE = Path(__file__).parents[2] / "sample_networks" / "sodertorn" / "round-2026-12.json"
+
+
+def test_the_sample_network_is_the_sample_round_file():
+    """`load-sample sodertorn` generates exactly the round file kept in sample_networks/."""
+    from exchange.service_commands import SAMPLES
+
+    assert dump(generate_round(*SAMPLES["sodertorn"])) == SAMPLE.read_text()
