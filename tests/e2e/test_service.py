@@ -133,3 +133,10 @@ def test_the_sample_network_is_the_sample_round_file():
     from exchange.service_commands import SAMPLES
 
     assert dump(generate_round(*SAMPLES["sodertorn"])) == SAMPLE.read_text()
+
+
+def test_the_container_runs_the_command_these_tests_run():
+    """docker/Dockerfile's CMD is `exchange serve --upgrade-db`, exactly what `serving` starts."""
+    dockerfile = (Path(__file__).parents[2] / "docker" / "Dockerfile").read_text()
+    cmd = next(line for line in dockerfile.splitlines() if line.startswith("CMD "))
+    assert cmd == 'CMD ["exchange", "serve", "--upgrade-db"]'
