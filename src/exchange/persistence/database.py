@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from types import TracebackType
 from typing import Self
@@ -17,12 +18,15 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 def make_engine(url: str) -> Engine:
     """An engine for SQLite (the embedded default) or PostgreSQL (psycopg 3).
 
-    SQLite gets a busy timeout, foreign keys, and write-ahead logging, and each transaction
-    starts with `BEGIN IMMEDIATE`, so two writers queue instead of failing half-way.
+    SQLite gets foreign keys and write-ahead logging, and each transaction starts with
+    `BEGIN IMMEDIATE` (reads write audit entries), so writers queue instead of failing half-way.
+    Within one process they queue on a lock, in order, rather than polling SQLite's busy timeout,
+    which would add long waits under load; other processes still meet the busy timeout.
     """
     if not url.startswith("sqlite"):
         return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
     engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+    writer = threading.Lock()  # not an RLock: FastAPI may commit on another thread than began
 
     @event.listens_for(engine, "connect")
     def _pragmas(connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -30,12 +34,24 @@ def make_engine(url: str) -> Engine:
         cursor = connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")  # WAL stays consistent; fsync at checkpoints
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _begin(connection) -> None:  # type: ignore[no-untyped-def]
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        if not writer.acquire(timeout=30):
+            raise TimeoutError("the database stayed busy for 30 s; try again")
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            writer.release()
+            raise
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _end(connection) -> None:  # type: ignore[no-untyped-def]
+        writer.release()
 
     return engine
 

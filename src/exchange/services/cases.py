@@ -7,13 +7,12 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy import select
 
-from exchange.domain.model import Case, Rules, Unit
+from exchange.domain.model import Case, Unit
 from exchange.domain.rules import fits, is_safe, km, landlord_accepts, stage_of
 from exchange.persistence.database import UnitOfWork
 from exchange.persistence.rows import (
     CaseRow,
     CaseStatus,
-    NetworkRow,
     ProposalRow,
     ProposalStatus,
     Role,
@@ -21,9 +20,9 @@ from exchange.persistence.rows import (
     UnitStatus,
     now,
 )
-from exchange.services.access import Actor, audit, case_scope, one, require
+from exchange.services.access import Actor, audit, audit_each, case_scope, one, require
 from exchange.services.errors import Conflict, FieldProblem, Invalid
-from exchange.services.records import as_case, as_unit, check_version, new_id, page
+from exchange.services.records import as_case, as_rules, as_unit, check_version, new_id, page
 from exchange.services.schemas import CaseSummary, CaseView
 
 LIVE = (ProposalStatus.PROPOSED, ProposalStatus.ACCEPTED)
@@ -49,8 +48,8 @@ def list_cases(uow: UnitOfWork, actor: Actor, limit: int, offset: int,
     if status is not None:
         statement = statement.where(CaseRow.status == status)
     rows, total = page(uow, statement, limit, offset)
-    for row in rows:
-        audit(uow, actor, "read", "case", row.id)
+    if rows:
+        audit_each(uow, actor, "read", "case", [row.id for row in rows])
     return rows, total
 
 
@@ -155,8 +154,3 @@ def _end(uow: UnitOfWork, actor: Actor, proposal: ProposalRow, case: CaseRow) ->
     if unit.status in (UnitStatus.PROPOSED, UnitStatus.RESERVED):
         unit.status = UnitStatus.AVAILABLE
     audit(uow, actor, "expire", "proposal", proposal.id)
-
-
-def as_rules(uow: UnitOfWork, network: str) -> Rules:
-    """The network's rules as the round file holds them."""
-    return Rules.model_validate(uow.session.get_one(NetworkRow, network).rules, strict=False)

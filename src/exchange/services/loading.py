@@ -54,9 +54,9 @@ def load_network(uow: UnitOfWork, round_: Round,
                                   lat=s.lat, lon=s.lon, free_places=s.model_dump(
                                       mode="json")["free_places"]))
     uow.session.flush()
-    officers = {m.code: _actor(uow, network.id, m.code, Role.HOUSING_OFFICER)
+    officers = {m.code: _actor(network.id, m.code, Role.HOUSING_OFFICER)
                 for m in round_.municipalities}
-    workers = {m.code: _actor(uow, network.id, m.code, Role.CASE_WORKER)
+    workers = {m.code: _actor(network.id, m.code, Role.CASE_WORKER)
                for m in round_.municipalities}
     for i, unit in enumerate(round_.units, 1):
         body = UnitCreate.model_validate(unit.model_dump(exclude={"id", "municipality"}))
@@ -93,6 +93,6 @@ def _demo_user(uow: UnitOfWork, member: MunicipalityRow, role: Role) -> UserRow 
         UserRow.name == f"Demo {role.value} {member.name}")).first()
 
 
-def _actor(uow: UnitOfWork, network: str, code: str, role: Role) -> Actor:
+def _actor(network: str, code: str, role: Role) -> Actor:
     """The loader acts as a member's own staff; the audit trail names no person (user 0)."""
     return Actor(user_id=0, role=role, municipality=code, network=network)

@@ -15,9 +15,8 @@ from exchange.persistence.rows import (
     SchoolRow,
 )
 from exchange.services.access import Actor, audit, one, require, school_scope
-from exchange.services.cases import as_rules
 from exchange.services.errors import FieldProblem, Invalid
-from exchange.services.records import check_version, page
+from exchange.services.records import as_rules, check_version, page
 from exchange.services.schemas import Balance, SchoolUpdate
 
 EVERYONE = (Role.COORDINATOR, Role.HOUSING_OFFICER, Role.CASE_WORKER)

@@ -25,7 +25,7 @@ from exchange.persistence.rows import (
     UnitStatus,
     now,
 )
-from exchange.services.access import Actor, audit, one, proposals, require
+from exchange.services.access import Actor, audit, audit_each, one, proposals, require
 from exchange.services.errors import Conflict
 from exchange.services.records import check_version, page
 from exchange.services.rounds import get_round
@@ -53,8 +53,8 @@ def list_proposals(uow: UnitOfWork, actor: Actor, limit: int, offset: int,
     if status is not None:
         statement = statement.where(ProposalRow.status == status)
     rows, total = page(uow, statement, limit, offset)
-    for row in rows:
-        audit(uow, actor, "read", "proposal", row.id)
+    if rows:
+        audit_each(uow, actor, "read", "proposal", [row.id for row in rows])
     return rows, total
 
 

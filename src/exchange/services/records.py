@@ -8,9 +8,9 @@ from typing import Any
 
 from sqlalchemy import Select, func, select
 
-from exchange.domain.model import Case, School, Unit
+from exchange.domain.model import Case, Rules, School, Unit
 from exchange.persistence.database import UnitOfWork
-from exchange.persistence.rows import CaseRow, SchoolRow, UnitRow
+from exchange.persistence.rows import CaseRow, NetworkRow, SchoolRow, UnitRow
 from exchange.services.errors import Stale
 
 
@@ -53,3 +53,8 @@ def as_school(row: SchoolRow, taken: dict[str, int] | None = None) -> School:
     return School.model_validate_json(json.dumps(
         {"id": row.id, "municipality": row.municipality_code, "lat": row.lat, "lon": row.lon,
          "free_places": places}))
+
+
+def as_rules(uow: UnitOfWork, network: str) -> Rules:
+    """The network's rules as the round file holds them."""
+    return Rules.model_validate(uow.session.get_one(NetworkRow, network).rules, strict=False)
