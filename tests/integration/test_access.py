@@ -99,6 +99,14 @@ def test_every_id_route_answers_404_to_a_user_of_another_municipality(world):
                 checked += 1
             assert target not in answer.text
     assert checked >= 20
+    owners = {"case_id": (HOME, Role.CASE_WORKER), "unit_id": (HOME, Role.HOUSING_OFFICER),
+              "proposal_id": (HOME, Role.CASE_WORKER), "school_id": (HOME, Role.CASE_WORKER),
+              "round_id": (HOME, Role.COORDINATOR)}
+    for (method, path), _ in known.items():  # the control: the owner does reach each object
+        name = re.search(r"{(\w+)}", path).group(1)
+        if method == "GET":
+            url = path.replace("{" + name + "}", objects[name])
+            assert service.as_(*owners[name]).get(url).status_code == 200, path
     school = objects["school_id"]
     edit = service.as_(HOST, "housing_officer").put(
         f"/schools/{school}", json={"version": 1, "free_places": {"f3": 9}})
@@ -107,7 +115,10 @@ def test_every_id_route_answers_404_to_a_user_of_another_municipality(world):
 
 def test_a_role_without_the_function_gets_403(world):
     service, *_ = world
-    assert service.as_(HOME, "auditor").post("/cases", json={}).status_code in (403, 422)
+    case = small_network().cases[0].model_dump(mode="json", exclude={
+        "id", "municipality", "declined_units"})
+    refused = service.as_(HOME, "auditor").post("/cases", json=case)
+    assert refused.status_code == 403 and refused.json()["title"] == "Not allowed for your role"
     assert service.as_(HOME, "auditor").get("/cases").status_code == 403
     assert service.as_(HOME, "case_worker").get("/audit").status_code == 403
     assert service.as_(HOME, "housing_officer").post(

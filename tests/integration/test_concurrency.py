@@ -53,6 +53,33 @@ def test_coordinators_opening_the_same_round_at_once_get_one_round_and_no_500(se
             uow.commit()
 
 
+def test_rounds_of_two_months_opened_at_once_leave_one_round_open(service):
+    """At most one round of a network is unclosed, even when two months are opened together."""
+    answers = at_once(service, [("0126", "coordinator", "POST", "/rounds", {"period": "2027-01"}),
+                                ("0127", "coordinator", "POST", "/rounds", {"period": "2027-02"})])
+    assert sorted(a.status_code for a in answers) == [201, 409]
+    assert service.as_("0126", "coordinator").get("/rounds").json()["total"] == 1
+
+
+def test_many_more_readers_than_worker_threads_are_all_served(service):
+    """Sixty reads at once on one app (its pool has 40 threads): no deadlock, no 500."""
+    answers, barrier = [], threading.Barrier(60)
+
+    def read(role, municipality):
+        client = service.as_(municipality, role)
+        barrier.wait()
+        answers.append(client.get("/cases" if role != "housing_officer" else "/units"))
+
+    people = [(role, m) for role in ("case_worker", "coordinator", "housing_officer")
+              for m in ("0126", "0127", "0128", "0136", "0138", "0140", "0181", "0192")]
+    threads = [threading.Thread(target=read, args=people[i % len(people)]) for i in range(60)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert [a.status_code for a in answers] == [200] * 60
+
+
 def test_solving_the_same_round_at_once_runs_one_solve(service):
     coordinator = service.as_("0126", "coordinator")
     round_id = coordinator.post("/rounds", json={"period": "2026-12"}).json()["id"]
@@ -74,6 +101,8 @@ def test_a_stale_edit_is_refused_and_the_first_one_kept(service):
     second = worker.put(f"/cases/{case['id']}", json={**body, "max_rent_sek": 999})
     assert second.status_code == 409 and "read it again" in second.json()["detail"]
     assert worker.get(f"/cases/{case['id']}").json()["max_rent_sek"] == 12345
+    trail = service.as_("0126", "auditor").get("/audit", params={"object_id": case["id"]})
+    assert ("case_worker", "stale") in {(e["role"], e["outcome"]) for e in trail.json()["items"]}
 
 
 def test_concurrent_edits_of_one_case_keep_exactly_one(service):

@@ -3,6 +3,8 @@ only as hashes and can be revoked; lists come in pages."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlalchemy import select
 
@@ -18,6 +20,11 @@ MARKER = "59.123456789"
 def service(database_url):
     with Service(database_url, small_network()) as running:
         yield running
+
+
+def raw(body):
+    """A JSON body as Python's json writes it, Infinity and NaN included."""
+    return {"content": json.dumps(body), "headers": {"content-type": "application/json"}}
 
 
 def a_case(service):
@@ -79,3 +86,25 @@ def test_lists_come_in_pages(service):
     assert len(first["items"]) == len(second["items"]) == 7
     assert not {c["id"] for c in first["items"]} & {c["id"] for c in second["items"]}
     assert coordinator.get("/cases", params={"limit": 0}).status_code == 422
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("rent_sek", 10**19), ("rooms", 1000), ("area_m2", float("inf")), ("lat", float("nan"))])
+def test_a_unit_out_of_range_is_refused_so_it_cannot_break_a_round(service, field, value):
+    """A number no solver array can hold, or not a number at all, is refused at the door."""
+    unit = small_network().units[0].model_dump(mode="json", exclude={"id", "municipality"})
+    answer = service.as_("0126", "housing_officer").post("/units", **raw({**unit, field: value}))
+    assert answer.status_code == 422 and answer.json()["errors"][0]["path"] == field
+
+
+def test_an_infinite_danger_radius_is_refused(service):
+    body = a_case(service)
+    body["safety"] = {"danger_zones": [{"lat": 59.2, "lon": 17.9, "radius_km": float("inf")}]}
+    answer = service.as_("0126", "case_worker").post("/cases", **raw(body))
+    assert answer.status_code == 422
+    assert answer.json()["errors"][0]["path"] == "safety.danger_zones[0].radius_km"
+
+
+def test_an_absurd_page_offset_is_a_422_not_a_500(service):
+    answer = service.as_("0126", "coordinator").get("/cases", params={"offset": 10**20})
+    assert answer.status_code == 422 and answer.json()["errors"][0]["path"] == "query.offset"

@@ -9,7 +9,8 @@ import pytest
 from exchange.domain.verify import violations
 from exchange.formats import load_result, load_round
 from exchange.persistence.database import UnitOfWork
-from exchange.services.rounds import replay, solves
+from exchange.services.rounds import replay, run_solve, solves, start_solve
+from exchange.services.users import authenticate
 from tests.integration.service import Service, small_network
 
 COORDINATOR = ("0126", "coordinator")
@@ -151,3 +152,28 @@ def test_a_case_changed_so_its_unit_is_no_longer_safe_loses_the_proposal(service
     assert case_worker.get(f"/proposals/{proposal['id']}").json()["status"] == "expired"
     officer = service.as_(proposal["receiving"], "housing_officer")
     assert officer.get(f"/units/{proposal['unit']}").json()["status"] == "available"
+
+
+def test_a_case_made_unsafe_while_the_solver_runs_gets_no_proposal(service):
+    """The solver judges the snapshot; a danger zone added meanwhile voids that case's proposal
+    instead of storing one that breaks the rule."""
+    coordinator = service.as_(*COORDINATOR)
+    round_id = coordinator.post("/rounds", json={"period": "2026-12"}).json()["id"]
+    sessions = service.app.state.sessions
+    with UnitOfWork(sessions) as uow:
+        actor = authenticate(uow, service.tokens[COORDINATOR])
+        job = start_solve(uow, actor, round_id, stale_after=60)
+        uow.commit()
+    worker = service.as_("0127", "case_worker")
+    changed = []
+    for case in worker.get("/cases", params={"limit": 200}).json()["items"]:
+        body = {k: v for k, v in case.items()
+                if k not in ("id", "municipality", "status", "created_at", "updated_at")}
+        body["safety"]["danger_zones"].append({"lat": 59.2, "lon": 17.9, "radius_km": 500.0})
+        assert worker.put(f"/cases/{case['id']}", json=body).status_code == 200
+        changed.append(case["id"])
+    run_solve(sessions, job, time_limit=60)
+    solved = coordinator.get(f"/rounds/{round_id}").json()
+    assert solved["status"] == "solved" and "changed during the solve" in solved["progress"]
+    proposed = {p["case"] for p in proposals_of(service, round_id)}
+    assert proposed and not proposed & set(changed)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -10,17 +10,34 @@ from fastapi import Depends, HTTPException, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from exchange.persistence.database import UnitOfWork
-from exchange.services.access import Actor
+from exchange.services.access import Actor, audit
+from exchange.services.errors import Forbidden, NotFound, ServiceError
 from exchange.services.users import authenticate
 from exchange.settings import Settings
 
 _bearer = HTTPBearer(auto_error=False, description="An API token from `exchange user create`.")
 
 
-def get_uow(request: Request) -> Iterator[UnitOfWork]:
-    """A unit of work for the request; anything not committed by the route is rolled back."""
+async def get_uow(request: Request) -> AsyncIterator[UnitOfWork]:
+    """A unit of work for the request; anything not committed by the route is rolled back.
+
+    It ends on the event loop, never waiting for a worker thread, so a transaction begun by a
+    route is always ended (see `make_engine` on SQLite's writer lock). A refusal other than a
+    denial (already recorded where it was decided) is audited here, after the rollback.
+    """
     with UnitOfWork(request.app.state.sessions) as uow:
-        yield uow
+        try:
+            yield uow
+        except ServiceError as error:
+            uow.session.rollback()
+            actor = getattr(request.state, "actor", None)
+            if actor is not None and not isinstance(error, NotFound | Forbidden):
+                route = request.scope.get("route")
+                kind = route.path.strip("/").split("/")[0] if route else "request"
+                audit(uow, actor, f"{request.method} {route.path if route else ''}"[:40],
+                      kind, next(iter(request.path_params.values()), None), error.code)
+                uow.commit()
+            raise
 
 
 UowDep = Annotated[UnitOfWork, Depends(get_uow)]
@@ -33,10 +50,14 @@ def get_settings(request: Request) -> Settings:
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
-def get_actor(uow: UowDep, credentials: Annotated[HTTPAuthorizationCredentials | None,
-                                                  Depends(_bearer)]) -> Actor:
-    """The person behind the bearer token, or 401."""
-    actor = authenticate(uow, credentials.credentials) if credentials else None
+def get_actor(request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None,
+                                                       Depends(_bearer)]) -> Actor:
+    """The person behind the bearer token, or 401; looked up in a transaction of its own."""
+    actor = None
+    if credentials:
+        with UnitOfWork(request.app.state.sessions) as uow:
+            actor = authenticate(uow, credentials.credentials)
+    request.state.actor = actor
     if actor is None:
         raise HTTPException(401, "Send a valid API token as 'Authorization: Bearer <token>'; "
                             "ask your administrator for one (exchange user create).",
@@ -55,7 +76,8 @@ class PageParams:
 
 def get_page(settings: SettingsDep,
              limit: Annotated[int, Query(ge=1, description="Items per page.")] = 50,
-             offset: Annotated[int, Query(ge=0, description="Items to skip.")] = 0) -> PageParams:
+             offset: Annotated[int, Query(ge=0, le=10**9, description="Items to skip.")] = 0
+             ) -> PageParams:
     return PageParams(min(limit, settings.page_size_max), offset)
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException
@@ -71,13 +71,19 @@ def install(app: FastAPI) -> None:
         return problem(request, error.status_code, _TITLES.get(error.status_code, "Error"),
                        detail, headers=getattr(error, "headers", None))
 
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, error: Exception) -> JSONResponse:
-        log.error("unexpected %s on %s %s", type(error).__name__, request.method,
-                  request.scope.get("route").path if request.scope.get("route") else "?")
-        return problem(request, 500, "Internal error",
-                       "Something failed on our side; nothing was saved. Try again, and tell "
-                       "the operator if it happens again.")
+    @app.middleware("http")
+    async def _unexpected(request: Request, call_next: Any) -> Response:
+        # Caught here, not in an exception handler, so that the error is never re-raised into
+        # the server's log with its message and traceback, which could hold a household's data.
+        try:
+            return await call_next(request)
+        except Exception as error:
+            route = request.scope.get("route")
+            log.error("unexpected %s on %s %s", type(error).__name__, request.method,
+                      route.path if route else "?")
+            return problem(request, 500, "Internal error",
+                           "Something failed on our side; nothing was saved. Try again, and "
+                           "tell the operator if it happens again.")
 
 
 _TITLES = {401: "Not signed in", 404: "Not found", 405: "Method not allowed",

@@ -61,16 +61,17 @@ class Reason(StrEnum):
 
 
 class _Value(BaseModel):
-    model_config = ConfigDict(strict=True, frozen=True, extra="forbid")
+    model_config = ConfigDict(strict=True, frozen=True, extra="forbid", allow_inf_nan=False)
 
 
 Id = Annotated[str, Field(min_length=1, max_length=100)]
 Code = Annotated[str, Field(pattern=r"^\d{4}$", description="Four-digit municipality code.")]
 Lat = Annotated[float, Field(ge=-90, le=90, description="Latitude, WGS-84 decimal degrees.")]
 Lon = Annotated[float, Field(ge=-180, le=180, description="Longitude, WGS-84 decimal degrees.")]
-Km = Annotated[float, Field(gt=0, description="Geodesic kilometres.")]
-Sek = Annotated[int, Field(ge=0, description="Whole SEK per month.")]
-Count = Annotated[int, Field(ge=0)]
+Km = Annotated[float, Field(gt=0, le=20_000, description="Geodesic kilometres.")]
+Sek = Annotated[int, Field(ge=0, le=10_000_000, description="Whole SEK per month.")]
+Count = Annotated[int, Field(ge=0, le=1_000_000)]
+Rooms = Annotated[int, Field(ge=1, le=50)]
 
 
 class RoundInfo(_Value):
@@ -103,7 +104,8 @@ class Municipality(_Value):
     lat: Lat
     lon: Lon
     ledger_balance: int = Field(
-        default=0, description="Placements received minus sent before this round."
+        default=0, ge=-1_000_000, le=1_000_000,
+        description="Placements received minus sent before this round.",
     )
 
 
@@ -119,7 +121,8 @@ class School(_Value):
 
 class Requirements(_Value):
     min_income_multiple: float | None = Field(
-        default=None, gt=0, description="Monthly income must be at least this times the rent."
+        default=None, gt=0, le=100,
+        description="Monthly income must be at least this times the rent.",
     )
     accepts_income_support: bool = Field(
         default=False, description="Income support (försörjningsstöd) meets the income rule."
@@ -131,8 +134,8 @@ class Unit(_Value):
     municipality: Code
     lat: Lat
     lon: Lon
-    rooms: int = Field(ge=1)
-    area_m2: float | None = Field(default=None, gt=0)
+    rooms: Rooms
+    area_m2: float | None = Field(default=None, gt=0, le=10_000)
     rent_sek: Sek
     step_free: bool = False
     contract: Contract
@@ -154,7 +157,7 @@ class Child(_Value):
 
 
 class Household(_Value):
-    adults: int = Field(ge=1)
+    adults: int = Field(ge=1, le=20)
     children: list[Child] = Field(default_factory=list)
 
 
@@ -185,8 +188,8 @@ class Case(_Value):
     urgency: Urgency
     waiting_since: dt.date
     household: Household
-    rooms_min: int = Field(ge=1)
-    rooms_max: int = Field(ge=1)
+    rooms_min: Rooms
+    rooms_max: Rooms
     max_rent_sek: Sek
     monthly_income_sek: Sek = 0
     income_support: bool = False

@@ -16,16 +16,21 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for SQLite (the embedded default) or PostgreSQL (psycopg 3).
+    """An engine for SQLite (the embedded default) or PostgreSQL (psycopg 3). Statements' values
+    never appear in errors or logs (`hide_parameters`): they may be a household's.
 
     SQLite gets foreign keys and write-ahead logging, and each transaction starts with
     `BEGIN IMMEDIATE` (reads write audit entries), so writers queue instead of failing half-way.
     Within one process they queue on a lock, in order, rather than polling SQLite's busy timeout,
-    which would add long waits under load; other processes still meet the busy timeout.
+    which would add long waits under load; other processes still meet the busy timeout. A
+    transaction must therefore never wait for another thread while it is open: the API opens
+    one per request and ends it in the thread or event loop that holds it.
     """
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
-    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20,
+                             hide_parameters=True)
+    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False},
+                           hide_parameters=True)
     writer = threading.Lock()  # not an RLock: FastAPI may commit on another thread than began
 
     @event.listens_for(engine, "connect")
@@ -42,16 +47,18 @@ def make_engine(url: str) -> Engine:
     def _begin(connection) -> None:  # type: ignore[no-untyped-def]
         if not writer.acquire(timeout=30):
             raise TimeoutError("the database stayed busy for 30 s; try again")
+        connection.info["writer"] = True
         try:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         except BaseException:
-            writer.release()
+            _end(connection)
             raise
 
     @event.listens_for(engine, "commit")
     @event.listens_for(engine, "rollback")
     def _end(connection) -> None:  # type: ignore[no-untyped-def]
-        writer.release()
+        if connection.info.pop("writer", False):  # once per transaction, whatever follows
+            writer.release()
 
     return engine
 

@@ -11,7 +11,7 @@ import datetime as dt
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -140,9 +140,16 @@ class SchoolRow(_Versioned, Base):
     free_places: Mapped[dict[str, Any]]
 
 
+_UNCLOSED = text("status != 'closed'")
+
+
 class RoundRow(_Versioned, Base):
+    """A network's round for one month; at most one round of a network is not closed."""
+
     __tablename__ = "rounds"
-    __table_args__ = (UniqueConstraint("network_id", "period"),)
+    __table_args__ = (UniqueConstraint("network_id", "period"),
+                      Index("ix_rounds_one_unclosed", "network_id", unique=True,
+                            sqlite_where=_UNCLOSED, postgresql_where=_UNCLOSED))
     id: Mapped[str] = mapped_column(String(120), primary_key=True)
     network_id: Mapped[str] = mapped_column(ForeignKey("networks.id"))
     period: Mapped[str] = mapped_column(String(7))

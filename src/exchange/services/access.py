@@ -28,6 +28,8 @@ from exchange.persistence.rows import (
 from exchange.services.errors import Forbidden, NotFound
 
 _ID = re.compile(r"[A-Za-z0-9_.:-]{1,120}")
+_ROWS = {"case": CaseRow, "unit": UnitRow, "proposal": ProposalRow, "round": RoundRow,
+         "school": SchoolRow}
 
 
 @dataclass(frozen=True)
@@ -41,17 +43,19 @@ class Actor:
 
 
 def audit(uow: UnitOfWork, actor: Actor | None, action: str, kind: str,
-          object_id: str | None = None, outcome: str = "ok") -> None:
-    """Add an audit entry to the unit of work: ids and words only, never content."""
-    audit_each(uow, actor, action, kind, [object_id], outcome)
+          object_id: str | None = None, outcome: str = "ok", network: str | None = None) -> None:
+    """Add an audit entry to the unit of work: ids and words only, never content. Without an
+    actor (a command run by the operator) the entry is filed under `network`."""
+    audit_each(uow, actor, action, kind, [object_id], outcome, network)
 
 
 def audit_each(uow: UnitOfWork, actor: Actor | None, action: str, kind: str,
-               object_ids: list[str | None], outcome: str = "ok") -> None:
+               object_ids: list[str | None], outcome: str = "ok",
+               network: str | None = None) -> None:
     """One audit entry per object (a page of reads), written in a single statement."""
     who = {"user_id": actor.user_id if actor else None, "role": actor.role if actor else None,
            "municipality_code": actor.municipality if actor else None,
-           "network_id": actor.network if actor else None, "at": now()}
+           "network_id": actor.network if actor else network, "at": now()}
     uow.session.execute(insert(AuditRow), [
         {**who, "action": action, "object_type": kind, "outcome": outcome,
          # whatever a caller typed into a URL stays out of the trail
@@ -137,7 +141,8 @@ def one(uow: UnitOfWork, actor: Actor, statement: Select[Any], kind: str, object
     """The single row a scoped statement finds, or a denial recorded as such and a 404."""
     row = uow.session.scalars(statement).first()
     if row is None:
-        deny(uow, actor, action, kind, object_id, NotFound(
+        exists = uow.session.get(_ROWS[kind], object_id) is not None
+        deny(uow, actor, action, kind, object_id if exists else "(unknown id)", NotFound(
             f"There is no such {kind}, or it is not one you can reach; check the id in the list "
             f"of {kind}s you can see."))
     return row

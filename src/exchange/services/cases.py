@@ -7,8 +7,15 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy import select
 
-from exchange.domain.model import Case, Unit
-from exchange.domain.rules import fits, is_safe, km, landlord_accepts, stage_of
+from exchange.domain.model import Case, Rules, Unit
+from exchange.domain.rules import (
+    fits,
+    is_safe,
+    km,
+    landlord_accepts,
+    needs_school_place,
+    stage_of,
+)
 from exchange.persistence.database import UnitOfWork
 from exchange.persistence.rows import (
     CaseRow,
@@ -131,14 +138,23 @@ def _withdraw_broken_proposals(uow: UnitOfWork, actor: Actor, case: CaseRow) -> 
     for proposal in _live_proposals(uow, case):
         unit = uow.session.get_one(UnitRow, proposal.unit_id)
         domain_case, domain_unit = as_case(case), as_unit(unit)
-        children = [p["child"] for p in proposal.schools]
         still = (is_safe(domain_case, domain_unit, rules) and fits(domain_case, domain_unit)
                  and landlord_accepts(domain_case, domain_unit)
                  and _kept_schools_in_reach(domain_case, domain_unit)
-                 and all(i < len(domain_case.household.children) for i in children))
+                 and _same_school_plan(domain_case, proposal, rules))
         if not still:
             _end(uow, actor, proposal, case)
             case.status = CaseStatus.OPEN
+
+
+def _same_school_plan(case: Case, proposal: ProposalRow, rules: Rules) -> bool:
+    """Whether the proposal's school places still match the children: same children, stages
+    and kept schools (a child grown into another stage needs another place)."""
+    wanted = {i: (stage_of(c.age), c.keep_school is not None)
+              for i, c in enumerate(case.household.children)
+              if c.keep_school is not None or needs_school_place(c, rules) is not None}
+    planned = {p["child"]: (p["stage"], p["school"] is None) for p in proposal.schools}
+    return wanted == planned
 
 
 def _kept_schools_in_reach(case: Case, unit: Unit) -> bool:

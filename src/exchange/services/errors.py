@@ -18,6 +18,7 @@ class ServiceError(Exception):
 
     status = 400
     title = "Bad request"
+    code = "refused"  # the outcome word in the audit trail
 
 
 class NotFound(ServiceError):
@@ -25,6 +26,7 @@ class NotFound(ServiceError):
 
     status = 404
     title = "Not found"
+    code = "denied"
 
 
 class Forbidden(ServiceError):
@@ -32,6 +34,7 @@ class Forbidden(ServiceError):
 
     status = 403
     title = "Not allowed for your role"
+    code = "denied"
 
 
 class Conflict(ServiceError):
@@ -39,12 +42,14 @@ class Conflict(ServiceError):
 
     status = 409
     title = "Conflict"
+    code = "conflict"
 
 
 class Stale(Conflict):
     """The write was based on an older version of the object."""
 
     title = "Changed by someone else"
+    code = "stale"
 
 
 @dataclass
@@ -54,6 +59,7 @@ class Invalid(ServiceError):
     problems: list[FieldProblem] = field(default_factory=list)
     status = 422
     title = "Invalid input"
+    code = "invalid"
 
     def __post_init__(self) -> None:
         super().__init__("; ".join(f"{p.path}: {p.message}" for p in self.problems))

@@ -15,7 +15,6 @@ from exchange.persistence.rows import (
     SchoolRow,
 )
 from exchange.services.access import Actor, audit, one, require, school_scope
-from exchange.services.errors import FieldProblem, Invalid
 from exchange.services.records import as_rules, check_version, page
 from exchange.services.schemas import Balance, SchoolUpdate
 
@@ -52,10 +51,6 @@ def update_school(uow: UnitOfWork, actor: Actor, school_id: str, body: SchoolUpd
         SchoolRow.id == school_id, school_scope(actor, writing=True)), "school", school_id,
         "update")
     check_version(row, body.version)
-    negative = [stage for stage, n in body.free_places.items() if n < 0]
-    if negative:
-        raise Invalid([FieldProblem(f"free_places.{stage}", "must be at least 0")
-                       for stage in negative])
     row.free_places = {stage.value: n for stage, n in body.free_places.items()}
     audit(uow, actor, "update", "school", row.id)
     return row

@@ -14,6 +14,7 @@ import logging
 import secrets
 import threading
 from collections import Counter
+from concurrent.futures import Executor
 from dataclasses import dataclass
 
 from sqlalchemy import and_, case, func, or_, select, update
@@ -31,6 +32,7 @@ from exchange.persistence.rows import (
     Role,
     RoundRow,
     RoundStatus,
+    SchoolRow,
     SolveRow,
     UnitRow,
     UnitStatus,
@@ -40,7 +42,7 @@ from exchange.services.access import Actor, audit, one, require, round_scope
 from exchange.services.errors import Conflict
 from exchange.services.records import check_version, new_id, page
 from exchange.services.schemas import RoundView
-from exchange.services.snapshot import snapshot
+from exchange.services.snapshot import snapshot, version_key
 from exchange.solver import solve
 
 log = logging.getLogger(__name__)
@@ -51,12 +53,14 @@ HEARTBEAT_SECONDS = 2.0
 
 @dataclass(frozen=True)
 class SolveJob:
-    """A claimed solve: the round, the claim's token, and the round file it must solve."""
+    """A claimed solve: the round, the claim's token, the round file it must solve, and the
+    version of each case, unit and school that file was taken from."""
 
     round_id: str
     token: str
     seq: int
     round_file: str
+    versions: dict[str, int]
 
 
 def open_round(uow: UnitOfWork, actor: Actor, period: str) -> RoundRow:
@@ -71,8 +75,9 @@ def open_round(uow: UnitOfWork, actor: Actor, period: str) -> RoundRow:
     uow.session.add(row)
     try:
         uow.session.flush()
-    except IntegrityError:
-        raise Conflict(f"The round for {period} already exists: {row.id}.") from None
+    except IntegrityError:  # the same month, or another month opened at the same moment
+        raise Conflict(f"The round for {period} already exists, or another round of the "
+                       "network was opened at the same moment; list the rounds.") from None
     audit(uow, actor, "open", "round", row.id)
     return row
 
@@ -104,7 +109,7 @@ def start_solve(uow: UnitOfWork, actor: Actor, round_id: str, stale_after: float
         .values(previous_status=case((RoundRow.status == RoundStatus.SOLVING,
                                       RoundRow.previous_status), else_=RoundRow.status),
                 status=RoundStatus.SOLVING, solve_token=token, heartbeat_at=now(),
-                progress="taking the snapshot", version=RoundRow.version + 1)
+                progress="queued", version=RoundRow.version + 1)
         .execution_options(synchronize_session=False)).rowcount
     row = get_round(uow, actor, round_id, "solve")
     if not claimed:
@@ -113,26 +118,34 @@ def start_solve(uow: UnitOfWork, actor: Actor, round_id: str, stale_after: float
     uow.session.refresh(row)
     seq = (uow.session.scalar(select(func.max(SolveRow.seq)).where(
         SolveRow.round_id == row.id)) or 0) + 1
-    job = SolveJob(row.id, token, seq, snapshot(uow, row, seq, now().date()))
+    job = SolveJob(row.id, token, seq, *snapshot(uow, row, seq, now().date()))
     audit(uow, actor, "solve", "round", row.id)
     return job
 
 
-def run_solve(sessions: sessionmaker[Session], job: SolveJob, time_limit: float) -> None:
+def submit_solve(executor: Executor, sessions: sessionmaker[Session], job: SolveJob,
+                 time_limit: float) -> None:
+    """Queue a claimed solve. Its heartbeat starts at once, so a solve waiting its turn behind
+    another network's is never taken for dead."""
+    beating = _heartbeat(sessions, job)
+    executor.submit(run_solve, sessions, job, time_limit, beating)
+
+
+def run_solve(sessions: sessionmaker[Session], job: SolveJob, time_limit: float,
+              beating: threading.Event | None = None) -> None:
     """Solve a claimed round and store what it gives; meant to run in the background."""
-    alive = threading.Event()
-    beat = threading.Thread(target=_beat, args=(sessions, job, alive), daemon=True)
-    beat.start()
+    beating = beating or _heartbeat(sessions, job)
     try:
+        _touch(sessions, job, "solving")
         result = solve(load_round(job.round_file), time_limit=time_limit,
                        progress=lambda line: _touch(sessions, job, line))
-        alive.set()
-        beat.join()
+        beating.set()
         _store(sessions, job, result)
     except Exception as error:  # the round must not stay claimed by a dead solve
-        alive.set()
         log.error("solve of round %s failed: %s", job.round_id, type(error).__name__)
         _release(sessions, job, f"failed ({type(error).__name__}); solve again, or report it")
+    finally:
+        beating.set()
 
 
 def publish_round(uow: UnitOfWork, actor: Actor, round_id: str, version: int) -> RoundRow:
@@ -167,9 +180,16 @@ def replay(uow: UnitOfWork, round_id: str, seq: int | None = None,
     return chosen, again, again.proposals == load_result(chosen.result).proposals
 
 
-def _beat(sessions: sessionmaker[Session], job: SolveJob, done: threading.Event) -> None:
-    while not done.wait(HEARTBEAT_SECONDS):
-        _touch(sessions, job, None)
+def _heartbeat(sessions: sessionmaker[Session], job: SolveJob) -> threading.Event:
+    """Beat the round's heartbeat every few seconds until the returned event is set."""
+    done = threading.Event()
+
+    def beat() -> None:
+        while not done.wait(HEARTBEAT_SECONDS):
+            _touch(sessions, job, None)
+
+    threading.Thread(target=beat, daemon=True, name=f"heartbeat {job.round_id}").start()
+    return done
 
 
 def _touch(sessions: sessionmaker[Session], job: SolveJob, line: str | None) -> None:
@@ -195,7 +215,8 @@ def _store(sessions: sessionmaker[Session], job: SolveJob, result: Result) -> No
                              placed=result.placed.model_dump(), seconds=result.solver.seconds)
         uow.session.add(solve_row)
         uow.session.flush()
-        dropped = sum(not _propose(uow, row, solve_row, p) for p in result.proposals)
+        dropped = sum(not _propose(uow, row, solve_row, p, job.versions)
+                      for p in result.proposals)
         placed = result.placed
         row.status, row.solve_token, row.previous_status = RoundStatus.SOLVED, None, None
         row.progress = (f"solved ({result.status.value}): {placed.acute} acute, {placed.high} "
@@ -204,10 +225,16 @@ def _store(sessions: sessionmaker[Session], job: SolveJob, result: Result) -> No
         uow.commit()
 
 
-def _propose(uow: UnitOfWork, row: RoundRow, solve_row: SolveRow, proposal: Proposal) -> bool:
-    """Record one proposal, unless its case or unit changed while the solver ran."""
+def _propose(uow: UnitOfWork, row: RoundRow, solve_row: SolveRow, proposal: Proposal,
+             versions: dict[str, int]) -> bool:
+    """Record one proposal, unless its case, unit or a school it uses changed while the solver
+    ran: the solver judged the snapshot, so a changed row (a new danger zone, a moved unit,
+    fewer school places) voids the proposal rather than risk breaking a rule."""
     case_row = uow.session.get_one(CaseRow, proposal.case)
     unit = uow.session.get_one(UnitRow, proposal.unit)
+    schools = [uow.session.get_one(SchoolRow, p.school) for p in proposal.schools if p.school]
+    if any(r.version != versions.get(version_key(r)) for r in (case_row, unit, *schools)):
+        return False
     if case_row.status != CaseStatus.OPEN or unit.status != UnitStatus.AVAILABLE:
         return False
     case_row.status, unit.status = CaseStatus.PROPOSED, UnitStatus.PROPOSED

@@ -13,11 +13,11 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from exchange.domain.model import Case, Contract, Requirements, Stage, Unit, Urgency
+from exchange.domain.model import Case, Contract, Count, Requirements, Stage, Unit, Urgency
 
 
 class _Input(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class _View(BaseModel):
@@ -55,7 +55,7 @@ UnitUpdate = _derived("UnitUpdate", UnitCreate, set(), Versioned)
 
 
 class SchoolUpdate(Versioned):
-    free_places: dict[Stage, int] = Field(description="Free places per stage, replacing all.")
+    free_places: dict[Stage, Count] = Field(description="Free places per stage, replacing all.")
 
 
 class DeclineReason(StrEnum):

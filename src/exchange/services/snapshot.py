@@ -36,8 +36,10 @@ from exchange.services.records import as_case, as_school, as_unit
 FIXED = (ProposalStatus.PROPOSED, ProposalStatus.ACCEPTED, ProposalStatus.CONFIRMED)
 
 
-def snapshot(uow: UnitOfWork, round_row: RoundRow, seq: int, day: dt.date) -> str:
-    """The round file for solve number `seq` of a round, as text (validated like any file)."""
+def snapshot(uow: UnitOfWork, round_row: RoundRow, seq: int,
+             day: dt.date) -> tuple[str, dict[str, int]]:
+    """The round file for solve number `seq` of a round, as text (validated like any file), and
+    the version of every case, unit and school in it, keyed by id."""
     session = uow.session
     network = session.get_one(NetworkRow, round_row.network_id)
     members = list(session.scalars(select(MunicipalityRow).where(
@@ -57,13 +59,14 @@ def snapshot(uow: UnitOfWork, round_row: RoundRow, seq: int, day: dt.date) -> st
                 taken[place["school"]][place["stage"]] += 1
     units = session.scalars(select(UnitRow).where(
         UnitRow.municipality_code.in_(codes), UnitRow.status == UnitStatus.AVAILABLE,
-        (UnitRow.pledged_until.is_(None)) | (UnitRow.pledged_until >= day)).order_by(UnitRow.id))
+        (UnitRow.pledged_until.is_(None)) | (UnitRow.pledged_until >= day))
+        .order_by(UnitRow.id)).all()
     cases = session.scalars(select(CaseRow).where(
         CaseRow.municipality_code.in_(codes), CaseRow.status == CaseStatus.OPEN)
         .order_by(CaseRow.id)).all()
     declined = _declined(uow, [c.id for c in cases])
     schools = session.scalars(select(SchoolRow).where(
-        SchoolRow.municipality_code.in_(codes)).order_by(SchoolRow.id))
+        SchoolRow.municipality_code.in_(codes)).order_by(SchoolRow.id)).all()
     round_ = Round(
         format=ROUND_FORMAT,
         round=RoundInfo(id=f"{round_row.id}-s{seq}", date=day),
@@ -76,7 +79,12 @@ def snapshot(uow: UnitOfWork, round_row: RoundRow, seq: int, day: dt.date) -> st
         cases=[as_case(c, declined.get(c.id)) for c in cases])
     text = dump(round_)
     load_round(text)  # the stored file must be one `exchange solve` accepts as it is
-    return text
+    return text, {version_key(row): row.version for row in (*cases, *units, *schools)}
+
+
+def version_key(row: CaseRow | UnitRow | SchoolRow) -> str:
+    """How a row's version is filed in a snapshot: its table and id."""
+    return f"{row.__tablename__}/{row.id}"
 
 
 def _declined(uow: UnitOfWork, case_ids: list[str]) -> dict[str, list[str]]:

@@ -87,8 +87,9 @@ def withdraw_unit(uow: UnitOfWork, actor: Actor, unit_id: str, version: int) -> 
     row = get_unit(uow, actor, unit_id, "withdraw")
     check_version(row, version)
     if row.status not in (*EDITABLE, UnitStatus.PROPOSED):
-        raise Conflict(f"The unit is {row.status}: a household has accepted it, so it cannot "
-                       "be withdrawn here; contact the network coordinator.")
+        raise Conflict(f"The unit is {row.status}, so it cannot be withdrawn: a household has "
+                       "accepted it or lives there. Closing the round returns a unit whose "
+                       "contract was not signed.")
     for proposal in uow.session.scalars(select(ProposalRow).where(
             ProposalRow.unit_id == row.id, ProposalRow.status == ProposalStatus.PROPOSED)):
         proposal.status, proposal.answered_at = ProposalStatus.EXPIRED, now()

@@ -22,7 +22,8 @@ def digest(token: str) -> str:
 
 def create_user(uow: UnitOfWork, name: str, role: Role, municipality: str) -> tuple[UserRow, str]:
     """A new user of a member municipality, and her first token (to be shown once)."""
-    if uow.session.get(MunicipalityRow, municipality) is None:
+    member = uow.session.get(MunicipalityRow, municipality)
+    if member is None:
         raise Invalid([FieldProblem("municipality", "is not a member of any network here; "
                                     "load the network first (exchange load-sample)")])
     if not name.strip():
@@ -30,7 +31,7 @@ def create_user(uow: UnitOfWork, name: str, role: Role, municipality: str) -> tu
     user = UserRow(name=name.strip(), role=role, municipality_code=municipality)
     uow.session.add(user)
     uow.session.flush()
-    audit(uow, None, "create", "user", str(user.id))
+    audit(uow, None, "create", "user", str(user.id), network=member.network_id)
     return user, issue_token(uow, user)
 
 
@@ -38,7 +39,7 @@ def issue_token(uow: UnitOfWork, user: UserRow) -> str:
     """A fresh token for `user`; only its hash is kept."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     uow.session.add(TokenRow(user_id=user.id, digest=digest(token)))
-    audit(uow, None, "issue_token", "user", str(user.id))
+    audit(uow, None, "issue_token", "user", str(user.id), network=_network(uow, user.id))
     return token
 
 
@@ -48,7 +49,8 @@ def revoke_token(uow: UnitOfWork, token: str) -> None:
     if row is None:
         raise NotFound("No such token.")
     row.revoked_at = row.revoked_at or now()
-    audit(uow, None, "revoke_token", "user", str(row.user_id))
+    audit(uow, None, "revoke_token", "user", str(row.user_id),
+          network=_network(uow, row.user_id))
 
 
 def revoke_user_tokens(uow: UnitOfWork, user_id: int) -> int:
@@ -57,8 +59,13 @@ def revoke_user_tokens(uow: UnitOfWork, user_id: int) -> int:
         TokenRow.user_id == user_id, TokenRow.revoked_at.is_(None))).all()
     for row in rows:
         row.revoked_at = now()
-    audit(uow, None, "revoke_tokens", "user", str(user_id))
+    audit(uow, None, "revoke_tokens", "user", str(user_id), network=_network(uow, user_id))
     return len(rows)
+
+
+def _network(uow: UnitOfWork, user_id: int) -> str | None:
+    return uow.session.scalar(select(MunicipalityRow.network_id).join(
+        UserRow, UserRow.municipality_code == MunicipalityRow.code).where(UserRow.id == user_id))
 
 
 def authenticate(uow: UnitOfWork, token: str) -> Actor | None:

@@ -42,8 +42,8 @@ def solve(uow: UowDep, actor: ActorDep, round_id: str, settings: SettingsDep,
     On a published round this re-solves what remains: answered and pending proposals stay."""
     job = rounds.start_solve(uow, actor, round_id, settings.solve_stale_after)
     uow.commit()
-    request.app.state.solver.submit(rounds.run_solve, request.app.state.sessions, job,
-                                    settings.solve_time_limit)
+    rounds.submit_solve(request.app.state.solver, request.app.state.sessions, job,
+                        settings.solve_time_limit)
     return rounds.round_view(uow, rounds.get_round(uow, actor, round_id),
                              settings.solve_stale_after)
 

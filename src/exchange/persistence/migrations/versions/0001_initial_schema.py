@@ -68,6 +68,9 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('network_id', 'period')
     )
+    with op.batch_alter_table('rounds', schema=None) as batch_op:
+        batch_op.create_index('ix_rounds_one_unclosed', ['network_id'], unique=True, sqlite_where=sa.text("status != 'closed'"), postgresql_where=sa.text("status != 'closed'"))
+
     op.create_table('cases',
     sa.Column('id', sa.String(length=40), nullable=False),
     sa.Column('municipality_code', sa.String(length=4), nullable=False),
@@ -239,6 +242,9 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_cases_municipality_code'))
 
     op.drop_table('cases')
+    with op.batch_alter_table('rounds', schema=None) as batch_op:
+        batch_op.drop_index('ix_rounds_one_unclosed', sqlite_where=sa.text("status != 'closed'"), postgresql_where=sa.text("status != 'closed'"))
+
     op.drop_table('rounds')
     with op.batch_alter_table('municipalities', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_municipalities_network_id'))
