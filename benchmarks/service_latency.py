@@ -69,11 +69,10 @@ def _prepare(env: dict[str, str]) -> tuple[dict[tuple[str, str], str], str]:
     from exchange.settings import Settings
 
     loaded = subprocess.run([sys.executable, "-m", "exchange", "load-sample", "sodertorn"],
-                            env={**env, "COLUMNS": "200"}, capture_output=True, text=True,
-                            check=True)
+                            env=env, capture_output=True, text=True, check=True)
     tokens = {}
     for line in loaded.stdout.splitlines():
-        cells = [c.strip() for c in line.split("│") if c.strip()]
+        cells = line.split()
         if len(cells) == 3 and cells[2].startswith("exch_"):
             tokens[(cells[0], cells[1])] = cells[2]
     from fastapi.testclient import TestClient

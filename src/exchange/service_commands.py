@@ -11,7 +11,6 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 from sqlalchemy import inspect
 
 from exchange.formats import FileProblems, load_round
@@ -113,13 +112,10 @@ def _load(sample, demo: bool) -> None:  # type: ignore[no-untyped-def]
                       "(the earlier ones no longer work).", highlight=False)
         issued = demo_users(uow, sample.network.id) if demo else []
         uow.commit()
-    if issued:
-        table = Table(title="Demo users (tokens are shown once)")
-        for column in ("municipality", "role", "token"):
-            table.add_column(column, no_wrap=True)
+    if issued:  # plain lines, never a table that a narrow terminal would cut short
+        out.print("Demo users: municipality, role and API token (shown only this once):")
         for row, token in issued:
-            table.add_row(row.municipality_code, row.role, token)
-        out.print(table)
+            print(f"{row.municipality_code}  {row.role:<16} {token}")
 
 
 @user.command("create")

@@ -35,11 +35,12 @@ def test_load_sample_prints_a_token_per_role_and_member_and_renews_them(env):
     first = run(env, "load-sample", "sodertorn")
     assert first.returncode == 0, first.stderr
     assert "Loaded network sodertorn: 8 members" in first.stdout
-    tokens = {line.split()[-2] for line in first.stdout.splitlines() if "exch_" in line}
+    tokens = {line.split()[-1] for line in first.stdout.splitlines() if "exch_" in line}
+    assert all(len(token) == 48 for token in tokens)  # whole, however narrow the terminal
     assert len(tokens) == 8 * 4
     again = run(env, "load-sample", "sodertorn")
     assert again.returncode == 0 and "already loaded" in again.stdout
-    renewed = {line.split()[-2] for line in again.stdout.splitlines() if "exch_" in line}
+    renewed = {line.split()[-1] for line in again.stdout.splitlines() if "exch_" in line}
     assert len(renewed) == 32 and not renewed & tokens
 
 
