@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from exchange.persistence.database import UnitOfWork
@@ -30,14 +31,21 @@ async def get_uow(request: Request) -> AsyncIterator[UnitOfWork]:
             yield uow
         except ServiceError as error:
             uow.session.rollback()
-            actor = getattr(request.state, "actor", None)
-            if actor is not None and not isinstance(error, NotFound | Forbidden):
-                route = request.scope.get("route")
-                kind = route.path.strip("/").split("/")[0] if route else "request"
-                audit(uow, actor, f"{request.method} {route.path if route else ''}"[:40],
-                      kind, next(iter(request.path_params.values()), None), error.code)
-                uow.commit()
+            if not isinstance(error, NotFound | Forbidden):
+                # in a worker thread: the event loop must stay free to end other transactions
+                await run_in_threadpool(_record_refusal, uow, request, error)
             raise
+
+
+def _record_refusal(uow: UnitOfWork, request: Request, error: ServiceError) -> None:
+    actor = getattr(request.state, "actor", None)
+    if actor is None:
+        return
+    route = request.scope.get("route")
+    path = route.path if route else ""
+    audit(uow, actor, f"{request.method} {path}"[:40], path.strip("/").split("/")[0] or "request",
+          next(iter(request.path_params.values()), None), error.code)
+    uow.commit()
 
 
 UowDep = Annotated[UnitOfWork, Depends(get_uow)]
