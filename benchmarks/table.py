@@ -21,7 +21,7 @@ def _cells(row: dict[str, Any], bound: list[float] | None) -> tuple[str, ...]:
     if "note" in row:
         return (row["size"], row["method"], row["note"], *("" for _ in HEADER[3:]))
     if "bounds" in row:
-        counts = [f"{b:,.2f}" for b in row["bounds"]]
+        counts = ["not finished" if b is None else f"{b:,.2f}" for b in row["bounds"]]
     else:
         counts = [f"{n:,}" for n in row["placed"]]
     return (row["size"], row["method"], *counts, _share(row, bound), _proven(row),
@@ -32,7 +32,7 @@ def _cells(row: dict[str, Any], bound: list[float] | None) -> tuple[str, ...]:
 def _share(row: dict[str, Any], bound: list[float] | None) -> str:
     if bound is None or "placed" not in row:
         return ""
-    return " / ".join(f"{100 * n / b:.1f} %" if b else "-"
+    return " / ".join(f"{100 * n / b:.1f} %" if b else "-"  # no bound, or nothing to place
                       for n, b in zip(row["placed"], bound, strict=True))
 
 

@@ -16,7 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from exchange.domain.model import Reason, Unplaced
-from exchange.solver.eligibility import RuleMasks, rule_masks
+from exchange.solver.eligibility import Pairs, RuleMasks, rule_masks
 from exchange.solver.instance import Instance
 from exchange.solver.seat_slack import SeatSlack
 from exchange.solver.seats import seat_clusters
@@ -47,10 +47,6 @@ class Placement:
             self.net[host] += 1
             self.net[home] -= 1
 
-    def may_send(self, c: int, u: int) -> bool:
-        host, home = self.inst.u_mun[u], self.inst.c_mun[c]
-        return host == home or self.net[home] - 1 >= self.inst.floor_gap[home]
-
     def with_room(self, c: int, units: NDArray) -> NDArray:
         """Which of `units` leave a school place in reach for every child of case `c`."""
         if self._seats is None:
@@ -58,18 +54,27 @@ class Placement:
         return self._seats.fits(c, units)
 
 
-def complete(inst: Instance, placement: Placement, order: NDArray) -> None:
+def complete(inst: Instance, placement: Placement, order: NDArray, pairs: Pairs) -> None:
     """Place, in `order`, every case that still has a free eligible unit it may take."""
+    starts = np.searchsorted(pairs.case, np.arange(inst.n_cases + 1))
     added = True
     while added:
         added = False
+        taken = np.zeros(inst.n_units, dtype=bool)
+        taken[list(placement.unit_of.values())] = True
         for c in order.tolist():
-            if c not in placement.unit_of:
-                roomy = _free_with_room(inst, placement, c, rule_masks(inst, c))
-                sendable = [u for u in roomy if placement.may_send(c, u)]
-                if sendable:
-                    placement.add(c, sendable[0])
-                    added = True
+            if c in placement.unit_of:
+                continue
+            units = pairs.unit[starts[c]:starts[c + 1]]
+            units = units[~taken[units]]
+            home = inst.c_mun[c]
+            if placement.net[home] - 1 < inst.floor_gap[home]:
+                units = units[inst.u_mun[units] == home]
+            units = units[placement.with_room(c, units)]
+            if units.size:
+                placement.add(c, int(units[0]))
+                taken[units[0]] = True
+                added = True
 
 
 def explain(inst: Instance, placement: Placement) -> list[Unplaced]:

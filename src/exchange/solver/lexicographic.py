@@ -81,24 +81,30 @@ def solve_lexicographic(inst: Instance, pairs: Pairs, score: NDArray, *, time_li
 
 
 def relaxation_bounds(inst: Instance, pairs: Pairs, score: NDArray, *,
-                      time_limit: float) -> list[float]:
+                      time_limit: float) -> list[float | None]:
     """The LP bound of each tier count over all eligible pairs, earlier tiers locked.
 
     Tier `t` is bounded with each earlier tier locked at the floor of its own bound, which is
-    what a proven count reaches; a reference for benchmarks, not used by `solve`.
+    what a proven count reaches; a reference for benchmarks, not used by `solve`. A tier the
+    time limit cut short has no bound (None).
     """
     model = AssignmentModel(inst, pairs)
     deadline = time.monotonic() + time_limit
     chosen = _initial_columns(inst, pairs, score)
-    locks, bounds = np.zeros(3), [0.0, 0.0, 0.0]
+    locks, bounds = np.zeros(3), [None, None, None]
     tier_of_pair = inst.c_tier[pairs.case]
     for t in range(len(TIERS)):
-        if (tier_of_pair == t).any():
-            objective = (tier_of_pair == t).astype(float)
+        objective = (tier_of_pair == t).astype(float)
+        if not objective.any():
+            bounds[t] = 0.0
+            continue
+        try:
             lp, chosen, _ = _generate_columns(model, chosen, objective, locks, deadline)
-            bounds[t] = lp.objective
-            locks[t] = math.floor(lp.objective + _EPS)
-    return bounds
+        except OutOfTime:
+            break
+        bounds[t] = lp.objective
+        locks[t] = math.floor(lp.objective + _EPS)
+    return bounds  # type: ignore[return-value]
 
 
 def _stage(model: AssignmentModel, chosen: NDArray, objective: NDArray, locks: NDArray,
