@@ -1,6 +1,6 @@
 """Generate each round once, run every method on it in its own process, print one table.
 
-Each method gets a time limit; a worker that outlives it by half again (plus a margin for
+Each method gets a time limit; a worker that outlives it twice over (plus a minute for
 loading) is stopped and reported as not finished, so the run never hangs.
 """
 
@@ -32,6 +32,8 @@ def main(argv: list[str]) -> int:
         for size in sizes:
             path = _write_round(size, Path(scratch))
             rows += [_measure(size, method, path, limit) for method in args.methods]
+            if args.json:
+                args.json.write_text(json.dumps(rows, indent=1), encoding="utf-8")
     print(render(rows))
     return 0
 
@@ -44,6 +46,8 @@ def _parser() -> argparse.ArgumentParser:
                         help=f"any of {', '.join(SIZES)}, or REGION:CASESxUNITS")
     parser.add_argument("--methods", nargs="+", choices=METHODS, default=list(METHODS),
                         metavar="METHOD", help=f"any of: {', '.join(METHODS)}")
+    parser.add_argument("--json", type=Path, metavar="FILE",
+                        help="also write the measurements there, after each round")
     parser.add_argument("--time-limit", type=float, metavar="S",
                         help="seconds per method and size (default 120, or 30 with --quick)")
     return parser
@@ -64,7 +68,7 @@ def _measure(size: Size, method: str, path: Path, limit: float) -> dict[str, Any
     try:
         done = subprocess.run([sys.executable, "-m", "benchmarks.worker", method, str(path),
                                str(limit)], stdout=subprocess.PIPE, text=True,
-                              timeout=1.5 * limit + 60)
+                              timeout=2 * limit + 60)
     except subprocess.TimeoutExpired:
         return {**row, "note": f"not finished in {time.perf_counter() - started:.0f} s"}
     if done.returncode != 0:
