@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 
 from exchange.domain import rules as r
-from exchange.domain.model import Case, Reason, Result, Round, Unit
+from exchange.domain.model import Case, Reason, Result, Round, School, Unit
 
 
 def violations(round_: Round, result: Result, *, check_reasons: bool = False) -> list[str]:
@@ -33,7 +33,7 @@ def violations(round_: Round, result: Result, *, check_reasons: bool = False) ->
         if case is None or unit is None:
             found.append(f"proposal {proposal.case}->{proposal.unit}: unknown case or unit")
             continue
-        found += _check_pair(round_, case, unit)
+        found += _check_pair(round_, case, unit, _named_first(round_, schools, proposal))
         found += _check_schools(round_, schools, case, unit, proposal, school_load)
     for (school_id, stage), load in sorted(school_load.items()):
         free = schools[school_id].free_places.get(stage, 0)  # type: ignore[call-overload]
@@ -63,14 +63,20 @@ def _check_coverage(round_: Round, result: Result) -> list[str]:
     return found
 
 
-def _check_pair(round_: Round, case: Case, unit: Unit) -> list[str]:
+def _named_first(round_: Round, schools: dict[str, School], proposal) -> list[School]:
+    """All schools, those the proposal names first (repeated, which changes nothing): the same
+    rule, in an order that usually stops at the first school (a national round has thousands)."""
+    return [schools[p.school] for p in proposal.schools if p.school in schools] + round_.schools
+
+
+def _check_pair(round_: Round, case: Case, unit: Unit, schools: list[School]) -> list[str]:
     rules, where = round_.network.rules, f"proposal {case.id}->{unit.id}"
     found = []
     if not r.is_safe(case, unit, rules):
         found.append(f"{where}: breaks a safety rule")
     if not (r.fits(case, unit) and r.landlord_accepts(case, unit)):
         found.append(f"{where}: does not fit the household or the landlord")
-    if not r.has_school_reach(case, unit, round_.schools, rules):
+    if not r.has_school_reach(case, unit, schools, rules):
         found.append(f"{where}: lacks school reach")
     return found
 

@@ -16,18 +16,20 @@ import numpy as np
 from numpy.typing import NDArray
 
 from exchange.domain.model import Reason, Unplaced
-from exchange.solver.eligibility import RuleMasks, rule_masks
+from exchange.solver.eligibility import Pairs, RuleMasks, rule_masks
 from exchange.solver.instance import Instance
-from exchange.solver.schools import route
+from exchange.solver.seat_slack import SeatSlack
+from exchange.solver.seats import seat_clusters
 
 
 @dataclass
 class Placement:
-    """Placed pairs as a mutable mapping, with the members' net flows."""
+    """Placed pairs as a mutable mapping, with the members' net flows and school seats."""
 
     inst: Instance
     unit_of: dict[int, int]
     net: NDArray
+    _seats: SeatSlack | None = None
 
     @classmethod
     def of(cls, inst: Instance, cases: NDArray, units: NDArray) -> Placement:
@@ -38,34 +40,41 @@ class Placement:
 
     def add(self, c: int, u: int) -> None:
         self.unit_of[c] = u
+        if self._seats is not None:
+            self._seats.add(c, u)
         host, home = self.inst.u_mun[u], self.inst.c_mun[c]
         if host != home:
             self.net[host] += 1
             self.net[home] -= 1
 
-    def may_send(self, c: int, u: int) -> bool:
-        host, home = self.inst.u_mun[u], self.inst.c_mun[c]
-        return host == home or self.net[home] - 1 >= self.inst.floor_gap[home]
-
-    def has_room(self, c: int, u: int) -> bool:
-        demand = {unit: self.inst.demand[case] for case, unit in self.unit_of.items()}
-        demand[u] = self.inst.demand[c]
-        stages = np.flatnonzero(self.inst.demand[c])
-        return all(route(self.inst, demand, int(g)) is not None for g in stages)
+    def with_room(self, c: int, units: NDArray) -> NDArray:
+        """Which of `units` leave a school place in reach for every child of case `c`."""
+        if self._seats is None:
+            self._seats = SeatSlack(self.inst, seat_clusters(self.inst), self.unit_of)
+        return self._seats.fits(c, units)
 
 
-def complete(inst: Instance, placement: Placement, order: NDArray) -> None:
+def complete(inst: Instance, placement: Placement, order: NDArray, pairs: Pairs) -> None:
     """Place, in `order`, every case that still has a free eligible unit it may take."""
+    starts = np.searchsorted(pairs.case, np.arange(inst.n_cases + 1))
     added = True
     while added:
         added = False
+        taken = np.zeros(inst.n_units, dtype=bool)
+        taken[list(placement.unit_of.values())] = True
         for c in order.tolist():
-            if c not in placement.unit_of:
-                roomy = _free_with_room(inst, placement, c, rule_masks(inst, c))
-                sendable = [u for u in roomy if placement.may_send(c, u)]
-                if sendable:
-                    placement.add(c, sendable[0])
-                    added = True
+            if c in placement.unit_of:
+                continue
+            units = pairs.unit[starts[c]:starts[c + 1]]
+            units = units[~taken[units]]
+            home = inst.c_mun[c]
+            if placement.net[home] - 1 < inst.floor_gap[home]:
+                units = units[inst.u_mun[units] == home]
+            units = units[placement.with_room(c, units)]
+            if units.size:
+                placement.add(c, int(units[0]))
+                taken[units[0]] = True
+                added = True
 
 
 def explain(inst: Instance, placement: Placement) -> list[Unplaced]:
@@ -84,7 +93,7 @@ def _free_with_room(inst: Instance, placement: Placement, c: int, masks: RuleMas
     taken = np.zeros(inst.n_units, dtype=bool)
     taken[list(placement.unit_of.values())] = True
     free = np.flatnonzero(masks.eligible & ~taken)
-    return [int(u) for u in free if placement.has_room(c, int(u))]
+    return free[placement.with_room(c, free)].tolist()
 
 
 def _reason(inst: Instance, masks: RuleMasks, roomy: int) -> tuple[Reason, str]:

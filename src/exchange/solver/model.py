@@ -1,13 +1,18 @@
 """The assignment model over a chosen set of pair columns, solved as an LP or a MIP.
 
 Rows, in this order: one per case (at most one unit), one per unit (at most one case), one per
-unit and stage (school seats routed from the unit cover its children), one per school and stage
-(free places), one per member (reciprocity floor), one per tier (locks from earlier stages).
-Columns: a 0/1 variable per chosen pair, and a continuous flow per (unit, school, stage) arc.
-For integral pair variables the flows form a transportation problem with integral data, so an
-integral school assignment always exists (`exchange.solver.schools` finds it).
+seat cluster (school seats routed from the cluster's units cover their children; see
+`exchange.solver.seats`), one per school and stage (free places), one per member (reciprocity
+floor), one per tier (locks from earlier stages). Columns: a 0/1 variable per chosen pair, and a
+continuous flow per (cluster, school, stage) arc. For integral pair variables the flows form a
+transportation problem with integral data, so an integral school assignment always exists
+(`exchange.solver.schools` finds it).
 
-Only this module and `pricing` know OR-Tools' linear solver interface.
+Each solve keeps only the rows the chosen pairs touch and the flows of clusters they load: the
+other rows hold trivially, and zero duals for them are optimal for the full model, so reduced
+costs stay exact. HiGHS runs without presolve (see below), so this pruning is its presolve.
+
+Only this module knows OR-Tools' linear solver interface.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from ortools.linear_solver.python import model_builder_helper as mb
 
 from exchange.solver.eligibility import Pairs
 from exchange.solver.instance import Instance
+from exchange.solver.seats import seat_clusters
 
 # HiGHS's presolve costs seconds on this structure and wins nothing back (measured: 300 x 300
 # stages 4.0 s with it, 0.4-2.0 s without); one thread keeps the search reproducible.
@@ -53,15 +59,14 @@ class AssignmentModel:
 
     def __init__(self, inst: Instance, pairs: Pairs) -> None:
         self.inst, self.pairs = inst, pairs
+        self.seats = seat_clusters(inst)
         n_c, n_u, n_g = inst.n_cases, inst.n_units, len(inst.stages)
-        n_s = inst.cap.shape[0]
         self.row_unit = n_c
-        self.row_unit_stage = n_c + n_u
-        self.row_school_stage = self.row_unit_stage + n_u * n_g
-        self.row_member = self.row_school_stage + n_s * n_g
+        self.row_cluster = n_c + n_u
+        self.row_school_stage = self.row_cluster + self.seats.count
+        self.row_member = self.row_school_stage + inst.cap.shape[0] * n_g
         self.row_tier = self.row_member + len(inst.members)
         self.n_rows = self.row_tier + 3
-        self._flow_columns = self._flows()
 
     def solve(self, chosen: NDArray, objective: NDArray, locks: NDArray, *, integer: bool,
               time_limit: float, relative_gap: float = 0.0) -> Solution:
@@ -71,18 +76,20 @@ class AssignmentModel:
         """
         chosen = np.asarray(chosen, dtype=np.int64)
         rows, cols, vals = self._pair_entries(chosen)
-        f_rows, f_cols, f_vals, f_ub = self._flow_columns
+        f_rows, f_cols, f_vals, f_ub = self._flows(rows)
         n_x = chosen.size
+        all_rows = np.concatenate((rows, f_rows))
+        used = np.unique(all_rows)
         matrix = sp.csr_matrix(
             (np.concatenate((vals, f_vals)),
-             (np.concatenate((rows, f_rows)), np.concatenate((cols, f_cols + n_x)))),
-            shape=(self.n_rows, n_x + f_ub.size))
+             (np.searchsorted(used, all_rows), np.concatenate((cols, f_cols + n_x)))),
+            shape=(used.size, n_x + f_ub.size))
         lower, upper = self._row_bounds(locks)
         helper = mb.ModelBuilderHelper()
         helper.fill_model_from_sparse_data(
             np.zeros(n_x + f_ub.size), np.concatenate((np.ones(n_x), f_ub)),
             np.concatenate((objective[chosen].astype(float), np.zeros(f_ub.size))),
-            lower, upper, matrix)
+            lower[used], upper[used], matrix)
         helper.set_maximize(True)
         if integer:
             for i in range(n_x):
@@ -92,16 +99,17 @@ class AssignmentModel:
         if integer:
             engine.set_solver_specific_parameters(_HIGHS_OPTIONS + f"\nmip_rel_gap={relative_gap}")
         engine.solve(helper)
-        return self._solution(engine, chosen, n_x, integer)
+        return self._solution(engine, chosen, used, integer)
 
     def reduced_costs(self, objective: NDArray, duals: NDArray) -> NDArray:
         """Reduced cost of every pair in `self.pairs` against LP duals (c - A^T y)."""
         inst, pairs = self.inst, self.pairs
-        n_g = len(inst.stages)
         d = objective.astype(float) - duals[pairs.case] - duals[self.row_unit + pairs.unit]
-        for g in range(n_g):
+        for g in range(len(inst.stages)):
             need = inst.demand[pairs.case, g]
-            d += need * duals[self.row_unit_stage + pairs.unit * n_g + g]
+            cluster = self.seats.of_unit[pairs.unit, g]
+            # A pair whose unit reaches no school at a stage it needs is never eligible.
+            d += need * duals[self.row_cluster + np.maximum(cluster, 0)]
         host, home = inst.u_mun[pairs.unit], inst.c_mun[pairs.case]
         away = host != home
         d -= away * (duals[self.row_member + host] - duals[self.row_member + home])
@@ -112,7 +120,6 @@ class AssignmentModel:
         inst = self.inst
         c, u = self.pairs.case[chosen], self.pairs.unit[chosen]
         col = np.arange(chosen.size)
-        n_g = len(inst.stages)
         host, home = inst.u_mun[u], inst.c_mun[c]
         away = np.flatnonzero(host != home)
         parts = [
@@ -122,19 +129,23 @@ class AssignmentModel:
             (self.row_member + home[away], away, -np.ones(away.size)),
             (self.row_tier + inst.c_tier[c], col, np.ones(col.size)),
         ]
-        for g in range(n_g):
+        for g in range(len(inst.stages)):
             need = inst.demand[c, g]
             has = np.flatnonzero(need)
-            parts.append((self.row_unit_stage + u[has] * n_g + g, has, -need[has].astype(float)))
+            parts.append((self.row_cluster + self.seats.of_unit[u[has], g], has,
+                          -need[has].astype(float)))
         return tuple(np.concatenate(p) for p in zip(*parts, strict=True))  # type: ignore[return-value]
 
-    def _flows(self) -> tuple[NDArray, NDArray, NDArray, NDArray]:
-        inst = self.inst
-        n_g = len(inst.stages)
-        u, s, g = inst.arcs[:, 0], inst.arcs[:, 1], inst.arcs[:, 2]
-        col = np.arange(u.size)
-        rows = np.concatenate((self.row_unit_stage + u * n_g + g,
-                               self.row_school_stage + s * n_g + g))
+    def _flows(self, pair_rows: NDArray) -> tuple[NDArray, NDArray, NDArray, NDArray]:
+        """Flow columns of the clusters that the chosen pairs load."""
+        inst, n_g = self.inst, len(self.inst.stages)
+        loaded = np.zeros(self.seats.count, dtype=bool)
+        cluster = pair_rows - self.row_cluster
+        loaded[cluster[(cluster >= 0) & (cluster < self.seats.count)]] = True
+        arcs = self.seats.arcs[loaded[self.seats.arcs[:, 0]]]
+        k, s, g = arcs[:, 0], arcs[:, 1], arcs[:, 2]
+        col = np.arange(k.size)
+        rows = np.concatenate((self.row_cluster + k, self.row_school_stage + s * n_g + g))
         return (rows, np.concatenate((col, col)), np.ones(2 * col.size),
                 inst.cap[s, g].astype(float))
 
@@ -142,15 +153,16 @@ class AssignmentModel:
         inst = self.inst
         lower = np.full(self.n_rows, -np.inf)
         upper = np.full(self.n_rows, np.inf)
-        upper[: self.row_unit_stage] = 1
-        lower[self.row_unit_stage: self.row_school_stage] = 0
+        upper[: self.row_cluster] = 1
+        lower[self.row_cluster: self.row_school_stage] = 0
         upper[self.row_school_stage: self.row_member] = inst.cap.reshape(-1)
         lower[self.row_member: self.row_tier] = inst.floor_gap
         lower[self.row_tier:] = locks
         return lower, upper
 
-    def _solution(self, engine, chosen: NDArray, n_x: int, integer: bool) -> Solution:
+    def _solution(self, engine, chosen: NDArray, used: NDArray, integer: bool) -> Solution:
         status = engine.status()
+        n_x = chosen.size
         if status not in (mb.SolveStatus.OPTIMAL, mb.SolveStatus.FEASIBLE) or not (
             engine.has_solution()
         ):
@@ -161,4 +173,6 @@ class AssignmentModel:
         if integer:
             bound = engine.best_objective_bound() if outcome is Outcome.FEASIBLE else objective
             return Solution(outcome, chosen, np.round(values), objective, bound, None)
-        return Solution(outcome, chosen, values, objective, objective, engine.dual_values())
+        duals = np.zeros(self.n_rows)
+        duals[used] = engine.dual_values()
+        return Solution(outcome, chosen, values, objective, objective, duals)

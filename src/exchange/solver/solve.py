@@ -78,7 +78,7 @@ def solve(round_: Round, *, time_limit: float = 60.0,
     plan = solve_lexicographic(inst, pairs, score, time_limit=time_limit, progress=progress)
     placement = Placement.of(inst, pairs.case[plan.chosen], pairs.unit[plan.chosen])
     if not plan.proven:
-        complete(inst, placement, _priority_order(inst))
+        complete(inst, placement, _priority_order(inst), pairs)
     stats = {**plan.stats, "time_limit_s": time_limit}
     result = _result(inst, placement, plan.proven, time.perf_counter() - started, stats)
     broken = violations(round_, result)
