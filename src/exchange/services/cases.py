@@ -24,12 +24,18 @@ from exchange.persistence.rows import (
     ProposalStatus,
     Role,
     UnitRow,
-    UnitStatus,
-    now,
 )
 from exchange.services.access import Actor, audit, audit_each, case_scope, one, require
 from exchange.services.errors import Conflict, FieldProblem, Invalid
-from exchange.services.records import as_case, as_rules, as_unit, check_version, new_id, page
+from exchange.services.records import (
+    as_case,
+    as_rules,
+    as_unit,
+    check_version,
+    end_proposal,
+    new_id,
+    page,
+)
 from exchange.services.schemas import CaseSummary, CaseView
 
 LIVE = (ProposalStatus.PROPOSED, ProposalStatus.ACCEPTED)
@@ -93,7 +99,8 @@ def withdraw_case(uow: UnitOfWork, actor: Actor, case_id: str, version: int) -> 
     if row.status in (CaseStatus.HOUSED, CaseStatus.WITHDRAWN):
         raise Conflict(f"The case is already {row.status}.")
     for proposal in _live_proposals(uow, row):
-        _end(uow, actor, proposal, row)
+        end_proposal(uow, proposal)
+        audit(uow, actor, "expire", "proposal", proposal.id)
     row.status = CaseStatus.WITHDRAWN
     audit(uow, actor, "withdraw", "case", row.id)
     return row
@@ -143,8 +150,8 @@ def _withdraw_broken_proposals(uow: UnitOfWork, actor: Actor, case: CaseRow) -> 
                  and _kept_schools_in_reach(domain_case, domain_unit)
                  and _same_school_plan(domain_case, proposal, rules))
         if not still:
-            _end(uow, actor, proposal, case)
-            case.status = CaseStatus.OPEN
+            end_proposal(uow, proposal)
+            audit(uow, actor, "expire", "proposal", proposal.id)
 
 
 def _same_school_plan(case: Case, proposal: ProposalRow, rules: Rules) -> bool:
@@ -160,13 +167,3 @@ def _same_school_plan(case: Case, proposal: ProposalRow, rules: Rules) -> bool:
 def _kept_schools_in_reach(case: Case, unit: Unit) -> bool:
     return all(km(c.keep_school.lat, c.keep_school.lon, unit.lat, unit.lon) <= c.keep_school.max_km
                for c in case.household.children if c.keep_school is not None)
-
-
-def _end(uow: UnitOfWork, actor: Actor, proposal: ProposalRow, case: CaseRow) -> None:
-    """End a live proposal because its case changed; the unit goes back to the pool."""
-    proposal.status = ProposalStatus.EXPIRED
-    proposal.answered_at = now()
-    unit = uow.session.get_one(UnitRow, proposal.unit_id)
-    if unit.status in (UnitStatus.PROPOSED, UnitStatus.RESERVED):
-        unit.status = UnitStatus.AVAILABLE
-    audit(uow, actor, "expire", "proposal", proposal.id)

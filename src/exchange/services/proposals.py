@@ -27,7 +27,7 @@ from exchange.persistence.rows import (
 )
 from exchange.services.access import Actor, audit, audit_each, one, proposals, require
 from exchange.services.errors import Conflict
-from exchange.services.records import check_version, page
+from exchange.services.records import check_version, end_proposal, page
 from exchange.services.rounds import get_round
 from exchange.services.schemas import (
     DeclineReason,
@@ -84,9 +84,8 @@ def decline(uow: UnitOfWork, actor: Actor, proposal_id: str, version: int,
     """The household declines: both go back to the pool, and this pair is never proposed again.
     A decline costs the household nothing: its place in the queue is unchanged."""
     row = _answerable(uow, actor, proposal_id, "decline", version)
-    row.status, row.answered_at, row.decline_reason = ProposalStatus.DECLINED, now(), reason
-    uow.session.get_one(CaseRow, row.case_id).status = CaseStatus.OPEN
-    uow.session.get_one(UnitRow, row.unit_id).status = UnitStatus.AVAILABLE
+    end_proposal(uow, row, ProposalStatus.DECLINED)
+    row.decline_reason = reason
     audit(uow, actor, "decline", "proposal", row.id)
     return row
 
@@ -117,9 +116,7 @@ def close_round(uow: UnitOfWork, actor: Actor, round_id: str, version: int) -> R
         if proposal.status == ProposalStatus.CONFIRMED:
             _settle(uow, row, proposal)
         elif proposal.status in (ProposalStatus.PROPOSED, ProposalStatus.ACCEPTED):
-            proposal.status = ProposalStatus.EXPIRED
-            uow.session.get_one(CaseRow, proposal.case_id).status = CaseStatus.OPEN
-            uow.session.get_one(UnitRow, proposal.unit_id).status = UnitStatus.AVAILABLE
+            end_proposal(uow, proposal)
     row.status, row.closed_at = RoundStatus.CLOSED, now()
     audit(uow, actor, "close", "round", row.id)
     return row

@@ -10,7 +10,17 @@ from sqlalchemy import Select, func, select
 
 from exchange.domain.model import Case, Rules, School, Unit
 from exchange.persistence.database import UnitOfWork
-from exchange.persistence.rows import CaseRow, NetworkRow, SchoolRow, UnitRow
+from exchange.persistence.rows import (
+    CaseRow,
+    CaseStatus,
+    NetworkRow,
+    ProposalRow,
+    ProposalStatus,
+    SchoolRow,
+    UnitRow,
+    UnitStatus,
+    now,
+)
 from exchange.services.errors import Stale
 
 
@@ -58,3 +68,16 @@ def as_school(row: SchoolRow, taken: dict[str, int] | None = None) -> School:
 def as_rules(uow: UnitOfWork, network: str) -> Rules:
     """The network's rules as the round file holds them."""
     return Rules.model_validate(uow.session.get_one(NetworkRow, network).rules, strict=False)
+
+
+def end_proposal(uow: UnitOfWork, proposal: ProposalRow,
+                 status: ProposalStatus = ProposalStatus.EXPIRED) -> None:
+    """End a live proposal (declined or expired): its case and unit go back to the pool,
+    unless they have left it for another reason (a withdrawn case or unit stays withdrawn)."""
+    proposal.status, proposal.answered_at = status, now()
+    case = uow.session.get_one(CaseRow, proposal.case_id)
+    if case.status in (CaseStatus.PROPOSED, CaseStatus.ACCEPTED):
+        case.status = CaseStatus.OPEN
+    unit = uow.session.get_one(UnitRow, proposal.unit_id)
+    if unit.status in (UnitStatus.PROPOSED, UnitStatus.RESERVED):
+        unit.status = UnitStatus.AVAILABLE

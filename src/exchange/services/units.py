@@ -9,18 +9,15 @@ from sqlalchemy import select
 
 from exchange.persistence.database import UnitOfWork
 from exchange.persistence.rows import (
-    CaseRow,
-    CaseStatus,
     ProposalRow,
     ProposalStatus,
     Role,
     UnitRow,
     UnitStatus,
-    now,
 )
 from exchange.services.access import Actor, audit, one, require, unit_scope
 from exchange.services.errors import Conflict
-from exchange.services.records import check_version, new_id, page
+from exchange.services.records import check_version, end_proposal, new_id, page
 from exchange.services.schemas import UnitSummary, UnitView
 
 EDITABLE = (UnitStatus.DRAFT, UnitStatus.AVAILABLE)
@@ -92,9 +89,7 @@ def withdraw_unit(uow: UnitOfWork, actor: Actor, unit_id: str, version: int) -> 
                        "contract was not signed.")
     for proposal in uow.session.scalars(select(ProposalRow).where(
             ProposalRow.unit_id == row.id, ProposalRow.status == ProposalStatus.PROPOSED)):
-        proposal.status, proposal.answered_at = ProposalStatus.EXPIRED, now()
-        case = uow.session.get_one(CaseRow, proposal.case_id)
-        case.status = CaseStatus.OPEN
+        end_proposal(uow, proposal)
         audit(uow, actor, "expire", "proposal", proposal.id)
     row.status = UnitStatus.WITHDRAWN
     audit(uow, actor, "withdraw", "unit", row.id)
