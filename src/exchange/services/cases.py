@@ -35,6 +35,7 @@ from exchange.services.records import (
     end_proposal,
     new_id,
     page,
+    profile,
 )
 from exchange.services.schemas import CaseSummary, CaseView
 
@@ -114,13 +115,10 @@ def case_view(actor: Actor, row: CaseRow) -> BaseModel:
                                         "status": row.status, "version": row.version,
                                         "created_at": row.created_at,
                                         "updated_at": row.updated_at})
-    household = row.spec["household"]
     return CaseSummary(
         id=row.id, municipality=row.municipality_code, status=row.status,
-        urgency=row.urgency, waiting_since=row.waiting_since, adults=household["adults"],
-        children_stages=[stage_of(child["age"]) for child in household.get("children", [])],
-        rooms_min=row.spec["rooms_min"], rooms_max=row.spec["rooms_max"],
-        step_free=row.spec.get("needs", {}).get("step_free", False))
+        urgency=row.urgency, waiting_since=row.waiting_since, rooms_min=row.spec["rooms_min"],
+        rooms_max=row.spec["rooms_max"], **profile(row))
 
 
 def _check(body: Any) -> None:

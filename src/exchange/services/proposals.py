@@ -8,7 +8,7 @@ from collections import defaultdict
 from pydantic import BaseModel
 from sqlalchemy import select
 
-from exchange.domain.rules import km, stage_of
+from exchange.domain.rules import km
 from exchange.persistence.database import UnitOfWork
 from exchange.persistence.rows import (
     CaseRow,
@@ -27,7 +27,7 @@ from exchange.persistence.rows import (
 )
 from exchange.services.access import Actor, audit, audit_each, one, proposals, require
 from exchange.services.errors import Conflict
-from exchange.services.records import check_version, end_proposal, page
+from exchange.services.records import check_version, end_proposal, page, profile
 from exchange.services.rounds import get_round
 from exchange.services.schemas import (
     DeclineReason,
@@ -129,14 +129,10 @@ def proposal_view(uow: UnitOfWork, actor: Actor, row: ProposalRow) -> BaseModel:
     if actor.role is Role.CASE_WORKER:
         return _for_case_worker(uow, row, case, unit)
     if actor.role is Role.HOUSING_OFFICER:
-        household = case.spec["household"]
         return ProposalForHousingOfficer(
             id=row.id, round=row.round_id, status=row.status, version=row.version, unit=unit.id,
-            household=HouseholdProfile(
-                reference=row.id, adults=household["adults"],
-                children_stages=[stage_of(c["age"]) for c in household.get("children", [])],
-                step_free=case.spec.get("needs", {}).get("step_free", False),
-                move_in_from=case.move_in_from))
+            household=HouseholdProfile(reference=row.id, move_in_from=case.move_in_from,
+                                       **profile(case)))
     return ProposalForCoordinator(
         id=row.id, round=row.round_id, status=row.status, version=row.version, case=case.id,
         unit=unit.id, sending=case.municipality_code, receiving=unit.municipality_code,

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 
 from exchange.domain.model import Case, Rules, School, Unit
+from exchange.domain.rules import stage_of
 from exchange.persistence.database import UnitOfWork
 from exchange.persistence.rows import (
     CaseRow,
@@ -81,3 +82,12 @@ def end_proposal(uow: UnitOfWork, proposal: ProposalRow,
     unit = uow.session.get_one(UnitRow, proposal.unit_id)
     if unit.status in (UnitStatus.PROPOSED, UnitStatus.RESERVED):
         unit.status = UnitStatus.AVAILABLE
+
+
+def profile(row: CaseRow) -> dict[str, Any]:
+    """What anyone but the case worker may know of a household: its size, the children's school
+    stages and its need for step-free access."""
+    household = row.spec["household"]
+    return {"adults": household["adults"],
+            "children_stages": [stage_of(c["age"]) for c in household.get("children", [])],
+            "step_free": row.spec.get("needs", {}).get("step_free", False)}
