@@ -67,8 +67,10 @@ def feasible(round_: Round, pairs: dict[str, str]) -> bool:
     return schools_suffice(round_, pairs) and reciprocity_holds(round_, pairs)
 
 
-def best_tier_counts(round_: Round) -> tuple[int, int, int]:
-    """The lexicographic optimum of (acute, high, normal) placed, by enumeration."""
+def best_tier_counts(round_: Round, *, schools: bool = True) -> tuple[int, int, int]:
+    """The lexicographic optimum of (acute, high, normal) placed, by enumeration; without
+    `schools`, school places are not counted (every other rule is)."""
+    fits = feasible if schools else reciprocity_holds
     options = eligible_units(round_)
     case_ids = [c.id for c in round_.cases]
     tier = {c.id: TIERS.index(c.urgency.value) for c in round_.cases}
@@ -81,6 +83,6 @@ def best_tier_counts(round_: Round) -> tuple[int, int, int]:
         counts = [0, 0, 0]
         for c in pairs:
             counts[tier[c]] += 1
-        if tuple(counts) > best and feasible(round_, pairs):
+        if tuple(counts) > best and fits(round_, pairs):
             best = tuple(counts)  # type: ignore[assignment]
     return best

@@ -47,6 +47,17 @@ class Placement:
             self.net[host] += 1
             self.net[home] -= 1
 
+    def remove(self, c: int) -> int:
+        """Take case `c` out again; returns the unit it had."""
+        u = self.unit_of.pop(c)
+        if self._seats is not None:
+            self._seats.remove(c, u)
+        host, home = self.inst.u_mun[u], self.inst.c_mun[c]
+        if host != home:
+            self.net[host] -= 1
+            self.net[home] += 1
+        return u
+
     def with_room(self, c: int, units: NDArray) -> NDArray:
         """Which of `units` leave a school place in reach for every child of case `c`."""
         if self._seats is None:

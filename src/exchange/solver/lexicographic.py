@@ -13,13 +13,13 @@ For each stage (acute count, high count, normal count, then the secondary score)
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 from numpy.typing import NDArray
 
+from exchange.solver.deadline import Deadline
 from exchange.solver.eligibility import Pairs
 from exchange.solver.instance import TIERS, Instance
 from exchange.solver.model import AssignmentModel, Outcome, Solution
@@ -47,15 +47,21 @@ class Plan:
     stats: dict[str, float | int | str | bool] = field(default_factory=dict)
 
 
-def solve_lexicographic(inst: Instance, pairs: Pairs, score: NDArray, *, time_limit: float,
+def solve_lexicographic(inst: Instance, pairs: Pairs, score: NDArray, *, deadline: Deadline,
                         progress: Progress) -> Plan:
-    """Place the most acute, then high, then normal cases; then maximise `score`."""
+    """Place the most acute, then high, then normal cases; then maximise `score`.
+
+    Every solver call ends by `deadline`; a stage it cuts short is not proven.
+    """
+    stats: dict[str, float | int | str | bool] = {"eligible_pairs": len(pairs)}
+    if deadline.expired():  # the build used the model's time: skip building its rows too
+        progress("time limit reached before the model started")
+        return Plan(chosen=np.empty(0, np.int64), proven=False, counts=[0, 0, 0],
+                    stats={**stats, "columns": 0})
     model = AssignmentModel(inst, pairs)
-    deadline = time.monotonic() + time_limit
     chosen = _initial_columns(inst, pairs, score)
     locks = np.zeros(3)
     proven, counts = True, [0, 0, 0]
-    stats: dict[str, float | int | str | bool] = {"eligible_pairs": len(pairs)}
     best = None
     tier_of_pair = inst.c_tier[pairs.case]
     try:
@@ -63,18 +69,19 @@ def solve_lexicographic(inst: Instance, pairs: Pairs, score: NDArray, *, time_li
             if not (tier_of_pair == t).any():
                 continue
             objective = (tier_of_pair == t).astype(float)
-            best, chosen, stage_proven = _stage(model, chosen, objective, locks, deadline,
-                                                best, exact=True)
+            best, chosen, stage_proven, bound = _stage(model, chosen, objective, locks,
+                                                       deadline, best, exact=True)
             counts[t] = int(round(best.objective))
             locks[t] = counts[t]
             proven &= stage_proven
-            progress(f"{tier.value}: {counts[t]} placed" + (" (proven)" if stage_proven else
-                                                            " (not proven)"))
+            progress(f"{tier.value}: {counts[t]} placed" + (
+                " (proven)" if stage_proven else f" (not proven; at most {bound:.0f})"))
         if len(pairs):
-            best, chosen, _ = _stage(model, chosen, score, locks, deadline, best, exact=False)
+            best, chosen, _, _ = _stage(model, chosen, score, locks, deadline, best, exact=False)
     except OutOfTime:
         proven = False
-        progress("time limit reached: keeping the best placements found so far")
+        progress("time limit reached before this stage had a bound: keeping the placements "
+                 "of the stages before it")
     stats["columns"] = int(chosen.size)
     selected = best.chosen[best.x > 0.5] if best is not None else np.empty(0, np.int64)
     return Plan(chosen=np.sort(selected), proven=proven, counts=counts, stats=stats)
@@ -89,7 +96,7 @@ def relaxation_bounds(inst: Instance, pairs: Pairs, score: NDArray, *,
     time limit cut short has no bound (None).
     """
     model = AssignmentModel(inst, pairs)
-    deadline = time.monotonic() + time_limit
+    deadline = Deadline(time_limit)
     chosen = _initial_columns(inst, pairs, score)
     locks, bounds = np.zeros(3), [None, None, None]
     tier_of_pair = inst.c_tier[pairs.case]
@@ -108,35 +115,39 @@ def relaxation_bounds(inst: Instance, pairs: Pairs, score: NDArray, *,
 
 
 def _stage(model: AssignmentModel, chosen: NDArray, objective: NDArray, locks: NDArray,
-           deadline: float, incumbent: Solution | None, *, exact: bool):
+           deadline: Deadline, incumbent: Solution | None, *, exact: bool):
+    """The stage's best solution, the columns, whether it is proven, and the LP bound."""
     lp, chosen, reduced = _generate_columns(model, chosen, objective, locks, deadline)
     rounded = _integral(lp)
     if rounded is not None:
-        return rounded, chosen, exact
+        return rounded, chosen, exact, lp.objective
     near = _neighbourhood(model, lp, chosen, reduced, incumbent)
     if not exact:
         found = _secondary(model, lp, (near, chosen), objective, locks, deadline)
-        return found or incumbent, chosen, False
+        return found or incumbent, chosen, False, lp.objective
     # A solution worth the floor of the bound uses only pairs whose reduced cost loses less
     # than the bound's fractional part. Those around the LP's fractional part usually hold one
     # in a MIP of a few hundred columns; failing that, all such pairs.
     target = math.floor(lp.objective + _EPS)
     keep = chosen[reduced[chosen] >= -(lp.objective - target) - _EPS]
     for columns in (near, keep):
-        mip = model.solve(columns, objective, locks, integer=True, time_limit=_left(deadline))
+        mip = model.solve(columns, objective, locks, integer=True,
+                          time_limit=deadline.call_seconds())
         if mip.outcome is not Outcome.NO_SOLUTION and round(mip.objective) >= target:
-            return mip, chosen, True
+            return mip, chosen, True, lp.objective
     # Otherwise, any solution better than `floor` may use a pair only if its reduced cost
     # leaves room for it; with all such pairs the MIP is exact.
     if mip.outcome is Outcome.NO_SOLUTION:
         mip = _revalued(incumbent, objective)
     floor = round(mip.objective)
     extra = np.flatnonzero(reduced >= -(lp.objective - floor - 1) - _EPS)
-    if extra.size > MAX_EXACT_COLUMNS:
-        return mip, chosen, False
+    if extra.size > MAX_EXACT_COLUMNS or deadline.expired():
+        return mip, chosen, False, lp.objective
     chosen = np.union1d(chosen, extra)
-    exact_mip = model.solve(chosen, objective, locks, integer=True, time_limit=_left(deadline))
-    return _better(mip, exact_mip), chosen, exact_mip.outcome is Outcome.OPTIMAL
+    exact_mip = model.solve(chosen, objective, locks, integer=True,
+                            time_limit=deadline.call_seconds())
+    return (_better(mip, exact_mip), chosen, exact_mip.outcome is Outcome.OPTIMAL,
+            lp.objective)
 
 
 def _neighbourhood(model: AssignmentModel, lp: Solution, chosen: NDArray, reduced: NDArray,
@@ -157,13 +168,13 @@ def _neighbourhood(model: AssignmentModel, lp: Solution, chosen: NDArray, reduce
 
 
 def _secondary(model: AssignmentModel, lp: Solution, candidates: tuple[NDArray, ...],
-               objective: NDArray, locks: NDArray, deadline: float) -> Solution | None:
+               objective: NDArray, locks: NDArray, deadline: Deadline) -> Solution | None:
     """The first candidate set whose MIP lands within `SECONDARY_GAP` of the LP bound."""
     enough = lp.objective - SECONDARY_GAP * abs(lp.objective) - _EPS
     best = None
     for columns in candidates:
-        mip = model.solve(columns, objective, locks, integer=True, time_limit=_left(deadline),
-                          relative_gap=SECONDARY_GAP)
+        mip = model.solve(columns, objective, locks, integer=True,
+                          time_limit=deadline.call_seconds(), relative_gap=SECONDARY_GAP)
         if mip.outcome is not Outcome.NO_SOLUTION:
             best = mip if best is None else _better(best, mip)
             if best.objective >= enough:
@@ -192,12 +203,20 @@ def _integral(lp: Solution) -> Solution | None:
 
 
 def _generate_columns(model: AssignmentModel, chosen: NDArray, objective: NDArray,
-                      locks: NDArray, deadline: float):
+                      locks: NDArray, deadline: Deadline):
+    """The LP optimum over all pairs (a bound), its columns and every pair's reduced cost.
+
+    Only an LP solved to optimality is a bound: one the time limit cut short is not (its duals
+    price nothing reliably, and its point may look integral without being optimal).
+    """
     batch = max(2_000, 2 * model.inst.n_cases)
     while True:
-        lp = model.solve(chosen, objective, locks, integer=False, time_limit=_left(deadline))
-        if lp.duals is None:
-            if time.monotonic() >= deadline:
+        if deadline.expired():
+            raise OutOfTime
+        lp = model.solve(chosen, objective, locks, integer=False,
+                         time_limit=deadline.call_seconds())
+        if lp.outcome is not Outcome.OPTIMAL:
+            if deadline.expired() or lp.outcome is Outcome.FEASIBLE:
                 raise OutOfTime
             raise RuntimeError("the LP relaxation did not solve; please report this")
         reduced = model.reduced_costs(objective, lp.duals)
@@ -224,6 +243,3 @@ def _initial_columns(inst: Instance, pairs: Pairs, score: NDArray, per_case: int
     by_unit = order[rank < per_case]
     return np.union1d(by_case, by_unit)
 
-
-def _left(deadline: float) -> float:
-    return max(0.05, deadline - time.monotonic())

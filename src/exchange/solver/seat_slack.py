@@ -35,6 +35,12 @@ class StageRouting:
         self._shift(path, +1)
         return True
 
+    def pop(self, k: int) -> None:
+        """Route one child fewer from cluster `k`: the others keep their seats."""
+        s = next(s for s, n in self.flow[k].items() if n > 0)
+        self._add(k, s, -1)
+        self.left[s] += 1
+
     def slack(self, k: int, limit: int) -> int:
         """How many more children cluster `k` could send, counted up to `limit`."""
         if sum(self.left[s] for s in self.reach.get(k, ())) >= limit:
@@ -121,6 +127,14 @@ class SeatSlack:
                 if not self.stages[g].push(k):
                     raise RuntimeError("school places do not suffice for the proposals; "
                                        "please report this")
+            self._known = {key: n for key, n in self._known.items() if key[0] != g}
+
+    def remove(self, c: int, u: int) -> None:
+        """Give up the seats of case `c`'s children in unit `u`."""
+        for g in np.flatnonzero(self.inst.demand[c]).tolist():
+            k = int(self.seats.of_unit[u, g])
+            for _ in range(int(self.inst.demand[c, g])):
+                self.stages[g].pop(k)
             self._known = {key: n for key, n in self._known.items() if key[0] != g}
 
     def fits(self, c: int, units: NDArray) -> NDArray:

@@ -20,10 +20,12 @@ from exchange.domain.model import (
     Status,
 )
 from exchange.domain.verify import violations
+from exchange.solver.circulation import FirstAnswer, first_answer, tier_counts
+from exchange.solver.deadline import Clock, Deadline, finishing_reserve
 from exchange.solver.eligibility import Pairs, eligible_pairs
 from exchange.solver.explain import Placement, complete, explain
 from exchange.solver.instance import TIERS, Instance, build_instance
-from exchange.solver.lexicographic import solve_lexicographic
+from exchange.solver.lexicographic import Plan, solve_lexicographic
 from exchange.solver.schools import assign_schools
 
 #: The secondary objective, in days of waiting: what one unit of each is worth.
@@ -45,10 +47,12 @@ def secondary_score(inst: Instance, pairs: Pairs) -> NDArray:
     """
     cases = inst.round.cases
     children = np.array([len(c.household.children) for c in cases], dtype=np.int64)
-    prefs = [{inst.members.index(m) for m in c.preferences.municipalities if m in inst.members}
-             for c in cases]
-    preferred = np.array([inst.u_mun[u] in prefs[c] for c, u in
-                          zip(pairs.case.tolist(), pairs.unit.tolist(), strict=True)], dtype=bool)
+    # A case-by-member table, so that a national round's millions of pairs are one lookup.
+    prefers = np.zeros((len(cases), len(inst.members)), dtype=bool)
+    member = {code: m for m, code in enumerate(inst.members)}
+    for c, case in enumerate(cases):
+        prefers[c, [member[m] for m in case.preferences.municipalities if m in member]] = True
+    preferred = prefers[pairs.case, inst.u_mun[pairs.unit]]
     rooms_min = np.array([c.rooms_min for c in cases], dtype=np.int64)
     return (WAIT_DAY * np.minimum(inst.wait_days, WAIT_CAP_DAYS)[pairs.case]
             + PER_CHILD * children[pairs.case]
@@ -57,7 +61,8 @@ def secondary_score(inst: Instance, pairs: Pairs) -> NDArray:
 
 
 def solve(round_: Round, *, time_limit: float = 60.0,
-          progress: Callable[[str], None] = lambda _: None) -> Result:
+          progress: Callable[[str], None] = lambda _: None,
+          clock: Clock = time.monotonic) -> Result:
     """Propose units for the cases of a round; every proposal passes every rule.
 
     Parameters
@@ -65,26 +70,57 @@ def solve(round_: Round, *, time_limit: float = 60.0,
     round_
         A validated round.
     time_limit
-        Wall-clock seconds for the model. When it runs out, the best solution found so far is
-        used and the result says ``feasible`` unless the tier counts were already proven.
+        Wall-clock seconds for the whole solve. A first answer (`exchange.solver.circulation`)
+        comes first where it fits; the model stops early enough to leave the finishing steps
+        (completion, reasons, school names, the independent check) the time they need,
+        estimated from the build. When the model stops before proving the tier counts, the
+        result is the better of its placements, completed, and the first answer, and says
+        ``feasible``.
     progress
         Receives one line per step, for people watching a long solve.
+    clock
+        Where the time limit is read from (seconds, monotonic); tests pass a fake one.
     """
     started = time.perf_counter()
+    deadline = Deadline(time_limit, clock)
+    building = clock()
     inst = build_instance(round_)
     pairs = eligible_pairs(inst)
     progress(f"{len(pairs)} eligible pairs of {inst.n_cases} cases and {inst.n_units} units")
     score = secondary_score(inst, pairs)
-    plan = solve_lexicographic(inst, pairs, score, time_limit=time_limit, progress=progress)
-    placement = Placement.of(inst, pairs.case[plan.chosen], pairs.unit[plan.chosen])
-    if not plan.proven:
-        complete(inst, placement, _priority_order(inst), pairs)
-    stats = {**plan.stats, "time_limit_s": time_limit}
+    build = clock() - building
+    order = _priority_order(inst)
+    first = first_answer(inst, pairs, order, progress=progress, deadline=deadline.earlier(
+        finishing_reserve(build, completion=False)))
+    plan = solve_lexicographic(inst, pairs, score, deadline=deadline.earlier(
+        finishing_reserve(build)), progress=progress)
+    placement, answer = _best_placement(inst, pairs, plan, first, order, progress)
+    stats = {**plan.stats, "answer": answer, "time_limit_s": time_limit}
+    if first is not None:
+        stats["acute_bound"] = first.acute_bound
     result = _result(inst, placement, plan.proven, time.perf_counter() - started, stats)
     broken = violations(round_, result)
     if broken:
         raise SolverFault("the engine broke a rule and wrote nothing: " + "; ".join(broken[:5]))
     return result
+
+
+def _best_placement(inst: Instance, pairs: Pairs, plan: Plan, first: FirstAnswer | None,
+                    order: NDArray, progress: Callable[[str], None]) -> tuple[Placement, str]:
+    """The model's placements when it proved them; otherwise the model's placements completed,
+    or the first answer where it places more cases of a more urgent tier. Also says which."""
+    placement = Placement.of(inst, pairs.case[plan.chosen], pairs.unit[plan.chosen])
+    if plan.proven:
+        return placement, "model"
+    if plan.chosen.size or first is None:
+        complete(inst, placement, order, pairs)
+    answer = "model, completed"
+    if first is not None and first.counts() > tier_counts(placement):  # lexicographic
+        placement, answer = first.placement, "first answer"
+    progress(f"{answer}: " + ", ".join(
+        f"{tier.value} {n}" for tier, n in zip(TIERS, tier_counts(placement), strict=True))
+        + " placed (feasible, not proven)")
+    return placement, answer
 
 
 def _priority_order(inst: Instance) -> NDArray:
