@@ -1,17 +1,22 @@
 """Latency of the service's main read endpoints under concurrent clients, on loopback.
 
-    .venv/bin/python benchmarks/service_latency.py [--clients 20] [--seconds 20] [--database URL]
+    .venv/bin/python benchmarks/service_latency.py [--clients 20] [--seconds 20] [--think S]
+                                                   [--database URL]
 
 Loads the Södertörn sample into a fresh database (a temporary SQLite file unless --database names
 an empty PostgreSQL schema), runs and publishes its round, starts `exchange serve` as a separate
 process, then lets the clients (threads, one connection each, each signed in as one of the
-network's people) read the endpoints below in turn, and prints one table.
+network's people) read the endpoints below in turn, and prints one table. With `--think S`
+each client is a person who pauses between requests (uniformly 0.5 S to 1.5 S, a fixed seed
+per client), as people reading pages do; without it every client asks again at once, which
+measures the service saturated.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import random
 import socket
 import statistics
 import subprocess
@@ -43,11 +48,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--think", type=float, default=0.0,
+                        help="mean seconds a client pauses between requests (0: none)")
     parser.add_argument("--database", help="SQLAlchemy URL of an empty database")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         url = args.database or f"sqlite:///{Path(folder) / 'exchange.db'}"
         env = {**os.environ, "EXCHANGE_DATABASE_URL": url}
+        if not url.startswith("sqlite") and "EXCHANGE_DATA_KEYS" not in env:
+            from exchange.persistence.sealing import key_line, new_key
+
+            env["EXCHANGE_DATA_KEYS"] = key_line(*new_key())  # a server database needs a key
         tokens, round_id = _prepare(env)
         port = _free_port()
         server = subprocess.Popen([sys.executable, "-m", "exchange", "serve", "--port",
@@ -56,7 +67,7 @@ def main() -> None:
         try:
             base = f"http://127.0.0.1:{port}"
             _wait(base)
-            timings, errors = _load(base, tokens, round_id, args.clients, args.seconds)
+            timings, errors = _load(base, tokens, round_id, args)
         finally:
             server.terminate()
             server.wait()
@@ -77,7 +88,8 @@ def _prepare(env: dict[str, str]) -> tuple[dict[tuple[str, str], str], str]:
             tokens[(cells[0], cells[1])] = cells[2]
     from fastapi.testclient import TestClient
 
-    app = create_app(Settings(database_url=env["EXCHANGE_DATABASE_URL"]))
+    app = create_app(Settings(database_url=env["EXCHANGE_DATABASE_URL"],
+                              data_keys=env.get("EXCHANGE_DATA_KEYS")))
     with TestClient(app) as client:
         headers = {"Authorization": f"Bearer {tokens[('0126', 'coordinator')]}"}
         round_id = client.post("/rounds", json={"period": "2026-12"},
@@ -91,19 +103,21 @@ def _prepare(env: dict[str, str]) -> tuple[dict[tuple[str, str], str], str]:
     return tokens, round_id
 
 
-def _load(base: str, tokens: dict[tuple[str, str], str], round_id: str, clients: int,
-          seconds: float) -> tuple[dict[str, list[float]], dict[str, int]]:
+def _load(base: str, tokens: dict[tuple[str, str], str], round_id: str,
+          args: argparse.Namespace) -> tuple[dict[str, list[float]], dict[str, int]]:
     timings: dict[str, list[float]] = defaultdict(list)
     errors: dict[str, int] = defaultdict(int)
+    clients = args.clients
     lock, start = threading.Lock(), threading.Barrier(clients)
     stop_at: list[float] = []
 
     def client(i: int) -> None:
-        member = MEMBERS[i % len(MEMBERS)]
+        member, pause = MEMBERS[i % len(MEMBERS)], random.Random(i)
         with httpx.Client(base_url=base, timeout=30) as http:
             start.wait()
             if not stop_at:
-                stop_at.append(time.monotonic() + seconds)
+                stop_at.append(time.monotonic() + args.seconds)
+            time.sleep(pause.uniform(0, args.think))  # people do not all start at once
             j = i
             while time.monotonic() < stop_at[0]:
                 role, path = READS[j % len(READS)]
@@ -117,6 +131,7 @@ def _load(base: str, tokens: dict[tuple[str, str], str], round_id: str, clients:
                     timings[key].append(took)
                     if answer.status_code != 200:
                         errors[key] += 1
+                time.sleep(pause.uniform(0.5, 1.5) * args.think)
 
     threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
     for thread in threads:
@@ -128,8 +143,9 @@ def _load(base: str, tokens: dict[tuple[str, str], str], round_id: str, clients:
 
 def _print(timings: dict[str, list[float]], errors: dict[str, int],
            args: argparse.Namespace, url: str) -> None:
-    table = Table(title=f"{args.clients} concurrent clients for {args.seconds:.0f} s on "
-                  f"{url.split(':')[0]} (loopback, {os.cpu_count()} cores)")
+    thinking = f", pausing {args.think:g} s on average" if args.think else ""
+    table = Table(title=f"{args.clients} concurrent clients{thinking} for {args.seconds:.0f} s "
+                  f"on {url.split(':')[0]} (loopback, {os.cpu_count()} cores)")
     for column in ("endpoint", "requests", "errors", "p50 ms", "p95 ms", "p99 ms", "max ms"):
         table.add_column(column, justify="left" if column == "endpoint" else "right")
     everything = []

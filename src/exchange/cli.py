@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from exchange import service_commands
+from exchange import data_commands, service_commands
 from exchange.domain.model import Reason, Result, Round, Urgency
 from exchange.domain.verify import violations
 from exchange.formats import (
@@ -83,7 +83,8 @@ def solve_command(
     round_file: Annotated[Path, typer.Argument(help="The round file (JSON).")],
     output: Annotated[Path | None, typer.Option("-o", "--output",
                       help="Where to write the result [default: ROUND.result.json].")] = None,
-    time_limit: Annotated[float, typer.Option(min=1, help="Seconds the model may use.")] = 60.0,
+    time_limit: Annotated[float, typer.Option(
+        min=1, help="Seconds for the whole solve (model, completion, reasons, check).")] = 60.0,
     graph: Annotated[Path | None, typer.Option(help="Also write the network graph (GraphML).")]
     = None,
 ) -> None:
@@ -178,6 +179,11 @@ def _summary(round_: Round, result: Result) -> None:
 app.add_typer(service_commands.db, name="db")
 app.add_typer(service_commands.user, name="user")
 app.add_typer(service_commands.round_, name="round")
+app.add_typer(service_commands.audit, name="audit")
 app.command("serve")(service_commands.serve)
 app.command("load-sample")(service_commands.load_sample)
 app.command("load-network")(service_commands.load_network_file)
+app.add_typer(data_commands.keys, name="keys")
+app.command("purge")(data_commands.purge_command)
+app.command("export")(data_commands.export_command)
+app.command("import")(data_commands.import_command)

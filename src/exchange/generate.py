@@ -8,16 +8,13 @@ Sizes and rents follow greater Stockholm: about 133 SEK per m2 a month and 36/57
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
-from dataclasses import dataclass
-from functools import cache
-from importlib import resources
 from typing import Any
 
 import numpy as np
 
+from exchange.data import Place, localities, municipalities
 from exchange.domain.model import ROUND_FORMAT, Round
 from exchange.formats import load_round
 
@@ -30,31 +27,6 @@ REGIONS = {
 AREA_M2 = {1: 36, 2: 57, 3: 77, 4: 104}
 RENT_PER_M2 = 133
 SCHOOL_REACH_KM = {"preschool": 2.0, "f3": 2.0, "y4_6": 3.0, "y7_9": 5.0}
-
-
-@dataclass(frozen=True)
-class Place:
-    municipality: str
-    name: str
-    lat: float
-    lon: float
-
-
-@cache
-def municipalities() -> dict[str, Place]:
-    """All 290 Swedish municipalities by code, with an approximate centre."""
-    rows = _csv("municipalities.csv")
-    return {r["code"]: Place(r["code"], r["name"], float(r["lat"]), float(r["lon"])) for r in rows}
-
-
-@cache
-def localities() -> dict[str, list[Place]]:
-    """Named localities of each municipality (at least one each)."""
-    found: dict[str, list[Place]] = {}
-    for r in _csv("localities.csv"):
-        found.setdefault(r["municipality"], []).append(
-            Place(r["municipality"], r["name"], float(r["lat"]), float(r["lon"])))
-    return found
 
 
 def region_codes(region: str) -> list[str]:
@@ -168,9 +140,3 @@ def _zone(place: Place, rng: np.random.Generator, low: float, high: float) -> di
 
 def _rough_km(a: Place, b: Place) -> float:
     return float(np.hypot(a.lat - b.lat, (a.lon - b.lon) * np.cos(np.radians(a.lat))) * 111)
-
-
-def _csv(name: str) -> list[dict[str, str]]:
-    with resources.files("exchange.data").joinpath(name).open(encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
-

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pathlib import Path
+
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -25,3 +27,31 @@ class Settings(BaseSettings):
         description="Seconds without progress after which a solve is taken to have died "
         "(its process was killed) and the round may be solved again.")
     page_size_max: int = Field(default=200, ge=1, description="Largest page a list returns.")
+    session_hours: float = Field(
+        default=10.0, gt=0, le=24 * 30,
+        description="Hours a sign-in to the pages lasts; signing out or revoking the token "
+        "ends it sooner.")
+    token_days: float = Field(
+        default=90.0, gt=0, le=3650,
+        description="Days a new API token is valid; `exchange user token` issues a fresh one.")
+    sign_in_failures: int = Field(
+        default=5, ge=1, description="Failed sign-ins (or unknown tokens) from one address "
+        "before it must wait.")
+    sign_in_window: float = Field(
+        default=300.0, gt=0, description="Seconds over which failed sign-ins are counted.")
+    data_keys: SecretStr | None = Field(
+        default=None,
+        description="Data keys as KEY_ID:BASE64 (32 bytes), comma-separated, the current one "
+        "first; they seal the sensitive fields. Takes precedence over data_key_file.")
+    data_key_file: Path | None = Field(
+        default=None,
+        description="A file holding the data keys, one KEY_ID:BASE64 line each, current first. "
+        "Without either, an SQLite database gets a key file beside it on first use.")
+    retention_months: int = Field(
+        default=12, ge=1, le=1200,
+        description="Months after which `exchange purge` erases the sensitive fields of housed "
+        "and withdrawn cases and the stored round files of closed rounds.")
+    forwarded_allow_ips: str = Field(
+        default="127.0.0.1",
+        description="Addresses of the reverse proxy whose X-Forwarded-For names the client (the "
+        "sign-in limit counts per client); '*' when only the proxy can reach the service.")

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -17,7 +20,14 @@ from sqlalchemy.orm import Session
 
 from exchange.formats import dump
 from exchange.generate import generate_round
-from exchange.persistence.rows import CaseRow, ProposalRow, RoundRow, SolveRow, UnitRow
+from exchange.persistence.rows import (
+    CaseRow,
+    LedgerEntryRow,
+    ProposalRow,
+    RoundRow,
+    SolveRow,
+    UnitRow,
+)
 
 
 @pytest.fixture
@@ -141,3 +151,71 @@ def test_the_container_runs_the_command_these_tests_run():
     dockerfile = (Path(__file__).parents[2] / "docker" / "Dockerfile").read_text()
     cmd = next(line for line in dockerfile.splitlines() if line.startswith("CMD "))
     assert cmd == 'CMD ["exchange", "serve", "--upgrade-db"]'
+
+
+def test_a_server_killed_while_closing_a_round_leaves_it_whole_or_untouched(env):
+    """kill -9 at growing moments into a close: each time, either the round is closed with a
+    ledger entry for every confirmed move, or nothing of the close was written; a new server
+    then closes it."""
+    loaded = run(env, "load-sample", "sodertorn")
+    tokens = {(m, r): t for m, r, t in re.findall(r"^(\d{4})\s+(\w+)\s+(exch_\S+)$",
+                                                   loaded.stdout, re.M)}
+
+    def as_(code: str, role: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {tokens[(code, role)]}"}
+
+    coordinator = as_("0126", "coordinator")
+    with serving(env) as api:
+        round_id = api.post("/rounds", json={"period": "2026-12"}, headers=coordinator).json()["id"]
+        api.post(f"/rounds/{round_id}/solve", headers=coordinator)
+        while (state := api.get(f"/rounds/{round_id}", headers=coordinator).json())[
+                "status"] == "solving":
+            time.sleep(0.2)
+        api.post(f"/rounds/{round_id}/publish", json={"version": state["version"]},
+                 headers=coordinator)
+        moves = api.get("/proposals", params={"limit": 200}, headers=coordinator).json()["items"]
+        for p in moves:
+            worker, officer = as_(p["sending"], "case_worker"), as_(p["receiving"],
+                                                                   "housing_officer")
+            api.post(f"/proposals/{p['id']}/accept", json={"version": p["version"]},
+                     headers=worker)
+            api.post(f"/proposals/{p['id']}/confirm", json={"version": p["version"] + 1},
+                     headers=officer)
+    confirmed = len(moves)
+    for delay in (0.0, 0.01, 0.03, 0.06, 0.1, 0.2, 0.4, 1.0, 3.0):
+        with serving(env) as api:
+            version = api.get(f"/rounds/{round_id}", headers=coordinator).json()["version"]
+            closing = threading.Thread(target=_ignore_errors, args=(
+                api.post, f"/rounds/{round_id}/close"), kwargs={
+                "json": {"version": version}, "headers": coordinator})
+            closing.start()
+            time.sleep(delay)
+            api.server.send_signal(signal.SIGKILL)
+            api.server.wait()
+            closing.join()
+        closed, entries = _close_state(env, round_id)
+        assert entries == (confirmed if closed else 0), (delay, closed, entries)
+        if closed:
+            break
+    else:
+        with serving(env) as api:
+            version = api.get(f"/rounds/{round_id}", headers=coordinator).json()["version"]
+            assert api.post(f"/rounds/{round_id}/close", json={"version": version},
+                            headers=coordinator).status_code == 200
+        assert _close_state(env, round_id) == (True, confirmed)
+
+
+def _ignore_errors(call, *args, **kwargs) -> None:
+    with contextlib.suppress(httpx.TransportError):  # the server dies under the request
+        call(*args, **kwargs)
+
+
+def _close_state(env, round_id: str) -> tuple[bool, int]:
+    """Whether the round is closed, and how many moves the ledger holds for it."""
+    engine = create_engine(env["EXCHANGE_DATABASE_URL"])
+    with Session(engine) as session:
+        closed = session.get_one(RoundRow, round_id).status == "closed"
+        entries = session.scalar(select(func.count()).select_from(LedgerEntryRow).where(
+            LedgerEntryRow.round_id == round_id, LedgerEntryRow.kind == "move"))
+    engine.dispose()
+    return closed, entries or 0

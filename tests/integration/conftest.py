@@ -37,28 +37,48 @@ def postgres_server() -> str:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
-    """The URL of an empty, migrated database."""
+def empty_database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
+    """The URL of an empty database, without a schema yet."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'exchange.db'}"
-        _migrate(url)
+        yield f"sqlite:///{tmp_path / 'exchange.db'}"
+        return
+    yield from _postgres_schema(request.getfixturevalue("postgres_server"))
+
+
+@pytest.fixture
+def another_database_url(database_url: str, tmp_path) -> Iterator[str]:
+    """A second empty, migrated database of the same kind (to restore a backup into)."""
+    if database_url.startswith("sqlite"):
+        url = f"sqlite:///{tmp_path / 'another.db'}"
+        migrate(url)
         yield url
         return
-    server = request.getfixturevalue("postgres_server")
+    for url in _postgres_schema(POSTGRES or ""):  # the loop runs the schema's clean-up
+        migrate(url)
+        yield url
+
+
+def _postgres_schema(server: str) -> Iterator[str]:
     schema = f"t_{secrets.token_hex(6)}"
     admin = create_engine(server)
     with admin.begin() as connection:
         connection.execute(text(f"create schema {schema}"))
     url = make_url(server).update_query_dict({"options": f"-csearch_path={schema}"})
-    rendered = url.render_as_string(hide_password=False)
-    _migrate(rendered)
-    yield rendered
+    yield url.render_as_string(hide_password=False)
     with admin.begin() as connection:
         connection.execute(text(f"drop schema {schema} cascade"))
     admin.dispose()
 
 
-def _migrate(url: str) -> None:
+@pytest.fixture
+def database_url(empty_database_url: str) -> str:
+    """The URL of an empty, migrated database."""
+    migrate(empty_database_url)
+    return empty_database_url
+
+
+def migrate(url: str, revision: str = "head") -> None:
+    """Bring the database at `url` to `revision`."""
     engine = make_engine(url)
-    upgrade(engine)
+    upgrade(engine, revision)
     engine.dispose()

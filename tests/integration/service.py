@@ -13,6 +13,7 @@ from exchange.domain.model import Round
 from exchange.generate import generate_round
 from exchange.persistence.database import UnitOfWork
 from exchange.persistence.rows import Role
+from exchange.persistence.sealing import key_line, new_key
 from exchange.services.loading import demo_users, load_network
 from exchange.settings import Settings
 from tests.builders import as_round
@@ -31,10 +32,15 @@ OTHER_NETWORK: dict[str, Any] = {
 }
 
 
+#: A data key for the tests' databases (a server database is never given one by itself).
+TEST_KEYS = key_line(*new_key())
+
+
 class Service:
     """The app, with a token for every (municipality, role) of the loaded networks."""
 
     def __init__(self, database_url: str, *networks: Round, **settings: Any) -> None:
+        settings.setdefault("data_keys", TEST_KEYS)
         self.app = create_app(Settings(database_url=database_url, **settings))
         self.tokens: dict[tuple[str, str], str] = {}
         with UnitOfWork(self.app.state.sessions) as uow:

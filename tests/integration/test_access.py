@@ -199,4 +199,5 @@ def test_the_audit_trail_records_reads_changes_and_denials(world):
     everything = auditor.get("/audit", params={"limit": 200}).json()["items"]
     assert {e["action"] for e in everything} >= {"open", "solve", "publish", "read"}
     assert set(everything[0]) == {"id", "at", "user_id", "role", "municipality", "action",
-                                  "object_type", "object_id", "outcome"}
+                                  "object_type", "object_id", "outcome", "seq", "previous_hash",
+                                  "hash"}

@@ -7,9 +7,10 @@ from collections import Counter
 import pytest
 
 from exchange.domain.verify import violations
-from exchange.formats import load_result, load_round
+from exchange.formats import load_round
 from exchange.persistence.database import UnitOfWork
 from exchange.services.rounds import replay, run_solve, solves, start_solve
+from exchange.services.sealed import solve_result, solve_round_file
 from exchange.services.users import authenticate
 from tests.integration.service import Service, small_network
 
@@ -111,7 +112,7 @@ def test_every_stored_solve_keeps_the_rules_and_replays_to_the_same_proposals(se
     round_id, _ = open_and_solve(service)
     with UnitOfWork(service.app.state.sessions) as uow:
         stored = solves(uow, round_id)[-1]
-        round_, result = load_round(stored.round_file), load_result(stored.result)
+        round_, result = load_round(solve_round_file(stored)), solve_result(stored)
         assert violations(round_, result, check_reasons=True) == []
         _, again, same = replay(uow, round_id)
     assert same and again.proposals == result.proposals

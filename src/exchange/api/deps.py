@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import functools
+import inspect
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from exchange.api.bodies import JsonBodyRoute
+from exchange.api.throttle import client_address, retry_after
 from exchange.persistence.database import UnitOfWork
 from exchange.services.access import Actor, audit
 from exchange.services.errors import Forbidden, NotFound, ServiceError
@@ -51,6 +55,33 @@ def _record_refusal(uow: UnitOfWork, request: Request, error: ServiceError) -> N
 UowDep = Annotated[UnitOfWork, Depends(get_uow)]
 
 
+class EndsTransaction(JsonBodyRoute):
+    """A route whose body is read strictly, as JSON (see `bodies`), and whose transaction ends
+    in its own worker thread as soon as it returns.
+
+    FastAPI serializes a sync route's answer in another worker thread, and the unit of work
+    would end only after that. On SQLite a transaction holds the writer lock; with every worker
+    thread waiting for that lock, the answer would wait for a thread for ever.
+    """
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        if "uow" in inspect.signature(endpoint).parameters and \
+                not inspect.iscoroutinefunction(endpoint):
+            endpoint = _ending(endpoint)
+        super().__init__(path, endpoint, **kwargs)
+
+
+def _ending(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(endpoint)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return endpoint(*args, **kwargs)
+        finally:  # what the route committed stays; the rest (reads) ends here
+            kwargs["uow"].session.rollback()
+
+    return run
+
+
 def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
@@ -61,10 +92,15 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 def get_actor(request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None,
                                                        Depends(_bearer)]) -> Actor:
     """The person behind the bearer token, or 401; looked up in a transaction of its own."""
-    actor = None
+    actor, limit, address = None, request.app.state.sign_in_limit, client_address(request)
     if credentials:
+        if wait := limit.wait(address):
+            raise HTTPException(429, "Too many unknown tokens from this address; wait before "
+                                "trying again.", headers=retry_after(wait))
         with UnitOfWork(request.app.state.sessions) as uow:
             actor = authenticate(uow, credentials.credentials)
+        if actor is None:
+            limit.failed(address)
     request.state.actor = actor
     if actor is None:
         raise HTTPException(401, "Send a valid API token as 'Authorization: Bearer <token>'; "

@@ -188,8 +188,9 @@ class Case(_Value):
     urgency: Urgency
     waiting_since: dt.date
     household: Household
-    rooms_min: Rooms
-    rooms_max: Rooms
+    rooms_min: Rooms = Field(description="The fewest rooms the household needs; at most "
+                             "`rooms_max`.")
+    rooms_max: Rooms = Field(description="The most rooms the household may be offered.")
     max_rent_sek: Sek
     monthly_income_sek: Sek = 0
     income_support: bool = False

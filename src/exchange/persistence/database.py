@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 from types import TracebackType
@@ -10,9 +11,19 @@ from typing import Self
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, object_session, sessionmaker
+
+from exchange.persistence.sealing import Keyring, SealProblem
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def _private_file(url: str) -> None:
+    """A new SQLite database file readable by its owner only (its -wal and -shm files follow)."""
+    path = make_url(url).database
+    if path and path != ":memory:" and not Path(path).exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
 
 
 def make_engine(url: str) -> Engine:
@@ -29,6 +40,7 @@ def make_engine(url: str) -> Engine:
     if not url.startswith("sqlite"):
         return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20,
                              hide_parameters=True)
+    _private_file(url)
     engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False},
                            hide_parameters=True)
     writer = threading.Lock()  # not an RLock: FastAPI may commit on another thread than began
@@ -38,6 +50,7 @@ def make_engine(url: str) -> Engine:
         connection.isolation_level = None  # let SQLAlchemy's BEGIN below take effect
         cursor = connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA recursive_triggers=ON")  # so INSERT OR REPLACE meets DELETE triggers
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")  # WAL stays consistent; fsync at checkpoints
         cursor.execute("PRAGMA busy_timeout=30000")
@@ -94,7 +107,24 @@ class UnitOfWork:
     def commit(self) -> None:
         self.session.commit()
 
+    @property
+    def keyring(self) -> Keyring:
+        """The data keys that seal and open sensitive fields (see `session_factory`)."""
+        return _keyring(self.session)
 
-def session_factory(engine: Engine) -> sessionmaker[Session]:
-    """Sessions that keep loaded rows readable after a commit."""
-    return sessionmaker(engine, expire_on_commit=False)
+
+def keyring_of(row: object) -> Keyring:
+    """The data keys of the session a loaded row belongs to, to open what it holds sealed."""
+    return _keyring(object_session(row))
+
+
+def _keyring(session: Session | None) -> Keyring:
+    keyring = session.info.get("keyring") if session is not None else None
+    if keyring is None:
+        raise SealProblem("no data keys were given to this database's sessions")
+    return keyring
+
+
+def session_factory(engine: Engine, keyring: Keyring | None = None) -> sessionmaker[Session]:
+    """Sessions that keep loaded rows readable after a commit, carrying the data keys."""
+    return sessionmaker(engine, expire_on_commit=False, info={"keyring": keyring})

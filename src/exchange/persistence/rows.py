@@ -1,8 +1,11 @@
 """The tables, as typed SQLAlchemy rows. Statuses are the lifecycles of the domain's words.
 
 Case and unit details live in one JSON `spec` column each, shaped exactly like the case and the
-unit of the round file (`exchange.domain.model`), so that their fields are defined once. Rows that
-people change carry a `version`: a write based on a stale read is refused, never lost.
+unit of the round file (`exchange.domain.model`), so that their fields are defined once. A case's
+whole spec is sealed (`exchange.persistence.sealing`) in `sealed_spec`; its plain `spec` keeps only
+the household's profile, which people other than its case worker may see. A solve's round file and
+result are sealed in place. Rows that people change carry a `version`: a write based on a stale
+read is refused, never lost.
 """
 
 from __future__ import annotations
@@ -102,7 +105,22 @@ class TokenRow(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     digest: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=now)
+    expires_at: Mapped[dt.datetime]
     revoked_at: Mapped[dt.datetime | None]
+
+
+class WebSessionRow(Base):
+    """A signed-in browser: only the SHA-256 of its cookie is stored. It ends at sign-out, at
+    `expires_at`, or when the token it was opened with is revoked."""
+
+    __tablename__ = "web_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    token_id: Mapped[int] = mapped_column(ForeignKey("tokens.id"), index=True)
+    csrf: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(default=now)
+    expires_at: Mapped[dt.datetime]
+    ended_at: Mapped[dt.datetime | None]
 
 
 class UnitRow(_Versioned, Base):
@@ -126,6 +144,8 @@ class CaseRow(_Versioned, Base):
     waiting_since: Mapped[dt.date]
     move_in_from: Mapped[dt.date | None]
     spec: Mapped[dict[str, Any]]
+    sealed_spec: Mapped[str | None] = mapped_column(Text)
+    erased_at: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=now)
     updated_at: Mapped[dt.datetime] = mapped_column(default=now, onupdate=now)
 
@@ -164,19 +184,21 @@ class RoundRow(_Versioned, Base):
 
 
 class SolveRow(Base):
-    """One solve of a round: the exact round file it read and the result it gave."""
+    """One solve of a round: the exact round file it read and the result it gave, both sealed
+    (None once erased for retention)."""
 
     __tablename__ = "solves"
     __table_args__ = (UniqueConstraint("round_id", "seq"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[str] = mapped_column(ForeignKey("rounds.id"), index=True)
     seq: Mapped[int]
-    round_file: Mapped[str] = mapped_column(Text)
-    result: Mapped[str] = mapped_column(Text)
+    round_file: Mapped[str | None] = mapped_column(Text)
+    result: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20))
     placed: Mapped[dict[str, Any]]
     seconds: Mapped[float]
     solved_at: Mapped[dt.datetime] = mapped_column(default=now)
+    erased_at: Mapped[dt.datetime | None]
 
 
 class ProposalRow(_Versioned, Base):
@@ -210,17 +232,30 @@ class LedgerEntryRow(Base):
     recorded_at: Mapped[dt.datetime] = mapped_column(default=now)
 
 
+_UNFILED = text("network_id IS NULL")
+
+
 class AuditRow(Base):
-    """Append-only: who did or read what, and how it ended. Ids and words only, never content."""
+    """Append-only: who did or read what, and how it ended. Ids and words only, never content.
+
+    Entry `seq` of its network's chain, sealed by `hash` over its fields and `previous_hash`
+    (`exchange.persistence.chain`). The unique indexes keep each chain a line, never a fork.
+    """
 
     __tablename__ = "audit"
+    __table_args__ = (Index("ix_audit_chain", "network_id", "seq", unique=True),
+                      Index("ix_audit_chain_unfiled", "seq", unique=True,
+                            sqlite_where=_UNFILED, postgresql_where=_UNFILED))
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(default=now, index=True)
     user_id: Mapped[int | None]
     role: Mapped[str | None] = mapped_column(String(20))
     municipality_code: Mapped[str | None] = mapped_column(String(4))
-    network_id: Mapped[str | None] = mapped_column(String(100), index=True)
+    network_id: Mapped[str | None] = mapped_column(String(100))
     action: Mapped[str] = mapped_column(String(40))
     object_type: Mapped[str] = mapped_column(String(20))
     object_id: Mapped[str | None] = mapped_column(String(120))
     outcome: Mapped[str] = mapped_column(String(20))
+    seq: Mapped[int]
+    previous_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))

@@ -11,11 +11,11 @@ import re
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
-from sqlalchemy import ColumnElement, Select, false, insert, select
+from sqlalchemy import ColumnElement, Select, false, select
 
+from exchange.persistence import chain
 from exchange.persistence.database import UnitOfWork
 from exchange.persistence.rows import (
-    AuditRow,
     CaseRow,
     MunicipalityRow,
     ProposalRow,
@@ -52,11 +52,12 @@ def audit(uow: UnitOfWork, actor: Actor | None, action: str, kind: str,
 def audit_each(uow: UnitOfWork, actor: Actor | None, action: str, kind: str,
                object_ids: list[str | None], outcome: str = "ok",
                network: str | None = None) -> None:
-    """One audit entry per object (a page of reads), written in a single statement."""
+    """One audit entry per object (a page of reads). They are chained to the network's trail
+    and inserted in a single statement when the unit of work commits."""
     who = {"user_id": actor.user_id if actor else None, "role": actor.role if actor else None,
            "municipality_code": actor.municipality if actor else None,
            "network_id": actor.network if actor else network, "at": now()}
-    uow.session.execute(insert(AuditRow), [
+    chain.record(uow.session, [
         {**who, "action": action, "object_type": kind, "outcome": outcome,
          # whatever a caller typed into a URL stays out of the trail
          "object_id": i if i is None or _ID.fullmatch(i) else "(not an id)"}
@@ -105,8 +106,9 @@ def unit_scope(actor: Actor) -> ColumnElement[bool]:
 def proposal_scope(actor: Actor) -> ColumnElement[bool]:
     """Proposals: published ones for her cases or units; every one of the network's rounds for
     the coordinator. Use with the proposal's case and unit joined."""
-    if actor.role is Role.CASE_WORKER:
-        return ProposalRow.published & (CaseRow.municipality_code == actor.municipality)
+    if actor.role is Role.CASE_WORKER:  # not once the case is erased: it would say where she lives
+        return (ProposalRow.published & (CaseRow.municipality_code == actor.municipality)
+                & CaseRow.erased_at.is_(None))
     if actor.role is Role.HOUSING_OFFICER:
         return ProposalRow.published & (UnitRow.municipality_code == actor.municipality)
     if actor.role is Role.COORDINATOR:

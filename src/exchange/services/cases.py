@@ -38,6 +38,7 @@ from exchange.services.records import (
     profile,
 )
 from exchange.services.schemas import CaseSummary, CaseView
+from exchange.services.sealed import case_spec, store_case_spec
 
 LIVE = (ProposalStatus.PROPOSED, ProposalStatus.ACCEPTED)
 
@@ -47,7 +48,8 @@ def post_case(uow: UnitOfWork, actor: Actor, body: BaseModel) -> CaseRow:
     require(uow, actor, "create", "case", Role.CASE_WORKER)
     _check(body)
     row = CaseRow(id=new_id("case"), municipality_code=actor.municipality,
-                  status=CaseStatus.OPEN, **_columns(body))
+                  status=CaseStatus.OPEN)
+    _set(uow, row, body)
     uow.session.add(row)
     uow.session.flush()
     audit(uow, actor, "create", "case", row.id)
@@ -85,8 +87,7 @@ def update_case(uow: UnitOfWork, actor: Actor, case_id: str, body: Any) -> CaseR
     if row.status in (CaseStatus.HOUSED, CaseStatus.WITHDRAWN):
         raise Conflict(f"The case is {row.status}; it can no longer be changed.")
     _check(body)
-    for key, value in _columns(body).items():
-        setattr(row, key, value)
+    _set(uow, row, body)
     _withdraw_broken_proposals(uow, actor, row)
     audit(uow, actor, "update", "case", row.id)
     return row
@@ -108,9 +109,10 @@ def withdraw_case(uow: UnitOfWork, actor: Actor, case_id: str, version: int) -> 
 
 
 def case_view(actor: Actor, row: CaseRow) -> BaseModel:
-    """The case as this caller may see it: whole for its case worker, anonymised otherwise."""
+    """The case as this caller may see it: whole for its case worker (its profile only once
+    its details were erased), anonymised otherwise."""
     if actor.role is Role.CASE_WORKER:
-        return CaseView.model_validate({**row.spec, "move_in_from": row.move_in_from,
+        return CaseView.model_validate({**case_spec(row), "move_in_from": row.move_in_from,
                                         "id": row.id, "municipality": row.municipality_code,
                                         "status": row.status, "version": row.version,
                                         "created_at": row.created_at,
@@ -123,13 +125,14 @@ def case_view(actor: Actor, row: CaseRow) -> BaseModel:
 
 def _check(body: Any) -> None:
     if body.rooms_min > body.rooms_max:
-        raise Invalid([FieldProblem("rooms_min", "must not exceed rooms_max")])
+        raise Invalid([FieldProblem("rooms_min", "must not exceed rooms_max", "rooms_order")])
 
 
-def _columns(body: Any) -> dict[str, Any]:
-    spec = body.model_dump(mode="json", exclude={"move_in_from", "version"})
-    return {"spec": spec, "urgency": body.urgency.value, "waiting_since": body.waiting_since,
-            "move_in_from": body.move_in_from}
+def _set(uow: UnitOfWork, row: CaseRow, body: Any) -> None:
+    """The case's columns from a posted or updated body; its spec is sealed."""
+    store_case_spec(uow, row, body.model_dump(mode="json", exclude={"move_in_from", "version"}))
+    row.urgency, row.waiting_since = body.urgency.value, body.waiting_since
+    row.move_in_from = body.move_in_from
 
 
 def _live_proposals(uow: UnitOfWork, case: CaseRow) -> list[ProposalRow]:

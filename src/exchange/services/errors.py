@@ -11,6 +11,7 @@ class FieldProblem:
 
     path: str
     message: str
+    code: str | None = None  # a word a page can show in the reader's language
 
 
 class ServiceError(Exception):

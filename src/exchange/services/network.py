@@ -82,9 +82,9 @@ def ledger(uow: UnitOfWork, actor: Actor, limit: int, offset: int
 
 def audit_trail(uow: UnitOfWork, actor: Actor, limit: int, offset: int,
                 object_id: str | None = None) -> tuple[list[AuditRow], int]:
-    """The auditor's view of the trail of her network, newest first."""
+    """The auditor's view of the trail of her network, newest first (the chain's order)."""
     require(uow, actor, "read", "audit", Role.AUDITOR)
     statement = select(AuditRow).where(AuditRow.network_id == actor.network)
     if object_id is not None:
         statement = statement.where(AuditRow.object_id == object_id)
-    return page(uow, statement.order_by(AuditRow.id.desc()), limit, offset)
+    return page(uow, statement.order_by(AuditRow.seq.desc()), limit, offset)

@@ -38,20 +38,24 @@ from exchange.services.schemas import (
     ProposalForHousingOfficer,
     SchoolPlaceView,
 )
+from exchange.services.sealed import case_spec
 
 READERS = (Role.CASE_WORKER, Role.HOUSING_OFFICER, Role.COORDINATOR)
 
 
 def list_proposals(uow: UnitOfWork, actor: Actor, limit: int, offset: int,
-                   round_id: str | None = None, status: ProposalStatus | None = None
-                   ) -> tuple[list[ProposalRow], int]:
-    """The proposals the caller reaches, newest round first."""
+                   round_id: str | None = None, status: ProposalStatus | None = None,
+                   case_id: str | None = None) -> tuple[list[ProposalRow], int]:
+    """The proposals the caller reaches, newest round first; optionally of one round, status
+    or case."""
     require(uow, actor, "list", "proposal", *READERS)
     statement = proposals(actor).order_by(ProposalRow.round_id.desc(), ProposalRow.id)
     if round_id is not None:
         statement = statement.where(ProposalRow.round_id == round_id)
     if status is not None:
         statement = statement.where(ProposalRow.status == status)
+    if case_id is not None:
+        statement = statement.where(ProposalRow.case_id == case_id)
     rows, total = page(uow, statement, limit, offset)
     if rows:
         audit_each(uow, actor, "read", "proposal", [row.id for row in rows])
@@ -142,7 +146,7 @@ def proposal_view(uow: UnitOfWork, actor: Actor, row: ProposalRow) -> BaseModel:
 def _for_case_worker(uow: UnitOfWork, row: ProposalRow, case: CaseRow,
                      unit: UnitRow) -> ProposalForCaseWorker:
     spec = unit.spec
-    zones = case.spec.get("safety", {}).get("danger_zones", [])
+    zones = case_spec(case).get("safety", {}).get("danger_zones", [])
     margins = [km(z["lat"], z["lon"], spec["lat"], spec["lon"]) - z["radius_km"] for z in zones]
     names = {s.id: s.name for s in uow.session.scalars(select(SchoolRow).where(
         SchoolRow.id.in_([p["school"] for p in row.schools if p["school"]])))}

@@ -23,6 +23,7 @@ from exchange.persistence.rows import (
     now,
 )
 from exchange.services.errors import Stale
+from exchange.services.sealed import case_spec
 
 
 def new_id(prefix: str) -> str:
@@ -45,8 +46,8 @@ def page(uow: UnitOfWork, statement: Select[Any], limit: int, offset: int) -> tu
 
 
 def as_case(row: CaseRow, declined_units: list[str] | None = None) -> Case:
-    """The case as the round file holds it."""
-    data = {"id": row.id, "municipality": row.municipality_code, **row.spec,
+    """The case as the round file holds it, opened from its sealed spec."""
+    data = {"id": row.id, "municipality": row.municipality_code, **case_spec(row),
             "declined_units": declined_units or []}
     return Case.model_validate_json(json.dumps(data))
 
@@ -86,7 +87,7 @@ def end_proposal(uow: UnitOfWork, proposal: ProposalRow,
 
 def profile(row: CaseRow) -> dict[str, Any]:
     """What anyone but the case worker may know of a household: its size, the children's school
-    stages and its need for step-free access."""
+    stages and its need for step-free access (all in the plain part of the spec)."""
     household = row.spec["household"]
     return {"adults": household["adults"],
             "children_stages": [stage_of(c["age"]) for c in household.get("children", [])],

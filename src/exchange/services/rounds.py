@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from exchange.domain.model import Proposal, Result
-from exchange.formats import dump, load_result, load_round
+from exchange.formats import dump, load_round
 from exchange.persistence.database import UnitOfWork
 from exchange.persistence.rows import (
     CaseRow,
@@ -42,6 +42,7 @@ from exchange.services.access import Actor, audit, one, require, round_scope
 from exchange.services.errors import Conflict
 from exchange.services.records import check_version, new_id, page
 from exchange.services.schemas import RoundView
+from exchange.services.sealed import solve_result, solve_round_file, store_solve
 from exchange.services.snapshot import snapshot, version_key
 from exchange.solver import solve
 
@@ -176,8 +177,9 @@ def replay(uow: UnitOfWork, round_id: str, seq: int | None = None,
                    (seq is not None or s is stored[-1])), None)
     if chosen is None:
         raise Conflict(f"Round {round_id} has no stored solve {seq or ''}".strip() + ".")
-    again = solve(load_round(chosen.round_file), time_limit=time_limit)
-    return chosen, again, again.proposals == load_result(chosen.result).proposals
+    again = solve(load_round(solve_round_file(chosen)), time_limit=time_limit)
+    stored_result = solve_result(chosen)
+    return chosen, again, stored_result is not None and again.proposals == stored_result.proposals
 
 
 def _heartbeat(sessions: sessionmaker[Session], job: SolveJob) -> threading.Event:
@@ -210,9 +212,9 @@ def _store(sessions: sessionmaker[Session], job: SolveJob, result: Result) -> No
             RoundRow.id == job.round_id, RoundRow.solve_token == job.token)).first()
         if row is None:  # another solve took the round over; this one's answer is void
             return
-        solve_row = SolveRow(round_id=row.id, seq=job.seq, round_file=job.round_file,
-                             result=dump(result), status=result.status.value,
+        solve_row = SolveRow(round_id=row.id, seq=job.seq, status=result.status.value,
                              placed=result.placed.model_dump(), seconds=result.solver.seconds)
+        store_solve(uow, solve_row, job.round_file, dump(result))
         uow.session.add(solve_row)
         uow.session.flush()
         dropped = sum(not _propose(uow, row, solve_row, p, job.versions)
@@ -256,9 +258,10 @@ def _release(sessions: sessionmaker[Session], job: SolveJob, progress: str) -> N
 
 
 def round_view(uow: UnitOfWork, row: RoundRow, stale_after: float) -> RoundView:
-    """The round as the coordinator sees it: status, progress, and what its last solve gave."""
+    """The round as the coordinator sees it: status, progress, and what its last solve gave
+    (its placements only, once the solve was erased after the retention period)."""
     stored = solves(uow, row.id)
-    last = load_result(stored[-1].result) if stored else None
+    last = solve_result(stored[-1]) if stored else None
     counts = Counter(uow.session.scalars(select(ProposalRow.status).where(
         ProposalRow.round_id == row.id)))
     stalled = (row.status == RoundStatus.SOLVING and row.heartbeat_at is not None
@@ -266,6 +269,6 @@ def round_view(uow: UnitOfWork, row: RoundRow, stale_after: float) -> RoundView:
     return RoundView(
         id=row.id, network=row.network_id, period=row.period, status=row.status,
         progress=row.progress, stalled=stalled, version=row.version, solves=len(stored),
-        placed=last.placed.model_dump() if last else None,
+        placed=stored[-1].placed if stored else None,
         unplaced=dict(Counter(u.reason.value for u in last.unplaced)) if last else None,
         proposals={str(k): v for k, v in counts.items()})

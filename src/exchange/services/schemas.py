@@ -9,15 +9,23 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
 
 from exchange.domain.model import Case, Contract, Count, Requirements, Stage, Unit, Urgency
 
 
 class _Input(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+#: A moment as stored (UTC, without an offset), given with its offset as RFC 3339 requires.
+Moment = Annotated[dt.datetime, AfterValidator(_utc)]
 
 
 class _View(BaseModel):
@@ -82,7 +90,7 @@ class RoundOpen(_Input):
 CaseView = _derived(
     "CaseView", CaseCreate, set(), _View,
     id=(str, ...), municipality=(str, ...), status=(str, ...), version=(int, ...),
-    created_at=(dt.datetime, ...), updated_at=(dt.datetime, ...))
+    created_at=(Moment, ...), updated_at=(Moment, ...))
 CaseView.__doc__ = "A case as its own case worker sees it: everything."
 
 
@@ -222,7 +230,7 @@ class LedgerEntryView(_View):
     sending: str | None
     amount: int
     round: str | None
-    recorded_at: dt.datetime
+    recorded_at: Moment
 
 
 class Balance(_View):
@@ -242,7 +250,7 @@ class MunicipalityView(_View):
 
 class AuditView(_View):
     id: int
-    at: dt.datetime
+    at: Moment
     user_id: int | None
     role: str | None
     municipality: str | None
@@ -250,6 +258,9 @@ class AuditView(_View):
     object_type: str
     object_id: str | None
     outcome: str
+    seq: int = Field(description="The entry's number in its network's hash chain.")
+    previous_hash: str = Field(description="The hash of entry seq - 1 (64 zeros for the first).")
+    hash: str = Field(description="SHA-256 of the entry's canonical encoding and previous_hash.")
 
 
 class Me(_View):
@@ -270,3 +281,25 @@ class Page(BaseModel, Generic[T]):  # noqa: UP046 - Python 3.11 has no type para
     total: int
     limit: int
     offset: int
+
+
+class MemberOverview(_View):
+    """A member at a glance, for the coordinator: counts and the ledger, nothing personal."""
+
+    code: str
+    name: str
+    lat: float
+    lon: float
+    units_available: int
+    cases_active: dict[str, int] = Field(description="Open, proposed or accepted cases by "
+                                         "urgency.")
+    balance: int
+    floor: int
+
+
+class Flow(_View):
+    """Households a round moves from one member to another."""
+
+    sending: str
+    receiving: str
+    count: int

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
 
 from sqlalchemy import select
 
 from exchange.persistence.database import UnitOfWork
-from exchange.persistence.rows import MunicipalityRow, Role, TokenRow, UserRow, now
+from exchange.persistence.rows import MunicipalityRow, Role, TokenRow, UserRow, WebSessionRow, now
 from exchange.services.access import Actor, audit
 from exchange.services.errors import FieldProblem, Invalid, NotFound
 
 TOKEN_PREFIX = "exch_"
+TOKEN_DAYS = 90.0
 
 
 def digest(token: str) -> str:
@@ -20,8 +22,10 @@ def digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_user(uow: UnitOfWork, name: str, role: Role, municipality: str) -> tuple[UserRow, str]:
-    """A new user of a member municipality, and her first token (to be shown once)."""
+def create_user(uow: UnitOfWork, name: str, role: Role, municipality: str,
+                days: float = TOKEN_DAYS) -> tuple[UserRow, str]:
+    """A new user of a member municipality, and her first token (to be shown once), valid for
+    `days`."""
     member = uow.session.get(MunicipalityRow, municipality)
     if member is None:
         raise Invalid([FieldProblem("municipality", "is not a member of any network here; "
@@ -32,13 +36,14 @@ def create_user(uow: UnitOfWork, name: str, role: Role, municipality: str) -> tu
     uow.session.add(user)
     uow.session.flush()
     audit(uow, None, "create", "user", str(user.id), network=member.network_id)
-    return user, issue_token(uow, user)
+    return user, issue_token(uow, user, days)
 
 
-def issue_token(uow: UnitOfWork, user: UserRow) -> str:
-    """A fresh token for `user`; only its hash is kept."""
+def issue_token(uow: UnitOfWork, user: UserRow, days: float = TOKEN_DAYS) -> str:
+    """A fresh token for `user`, valid for `days`; only its hash is kept."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    uow.session.add(TokenRow(user_id=user.id, digest=digest(token)))
+    uow.session.add(TokenRow(user_id=user.id, digest=digest(token),
+                             expires_at=now() + dt.timedelta(days=days)))
     audit(uow, None, "issue_token", "user", str(user.id), network=_network(uow, user.id))
     return token
 
@@ -70,12 +75,67 @@ def _network(uow: UnitOfWork, user_id: int) -> str | None:
 
 def authenticate(uow: UnitOfWork, token: str) -> Actor | None:
     """The actor behind a live token, or None."""
+    found = _owner(uow, token)
+    return found[0] if found else None
+
+
+def open_session(uow: UnitOfWork, token: str, hours: float) -> tuple[str, Actor] | None:
+    """Sign in to the pages with a token: a new session's cookie secret, or None (audited)."""
+    found = _owner(uow, token)
+    if found is None:
+        audit(uow, None, "sign_in", "session", outcome="denied")
+        return None
+    actor, token_id = found
+    secret = secrets.token_urlsafe(32)
+    uow.session.add(WebSessionRow(digest=digest(secret), token_id=token_id,
+                                  csrf=secrets.token_urlsafe(32),
+                                  expires_at=now() + dt.timedelta(hours=hours)))
+    audit(uow, actor, "sign_in", "session")
+    return secret, actor
+
+
+def session_actor(uow: UnitOfWork, secret: str) -> tuple[Actor, str] | None:
+    """The actor of a live session and its CSRF token, or None when it has ended."""
     found = uow.session.execute(
-        select(UserRow, MunicipalityRow.network_id)
-        .join(TokenRow, TokenRow.user_id == UserRow.id)
-        .join(MunicipalityRow, MunicipalityRow.code == UserRow.municipality_code)
-        .where(TokenRow.digest == digest(token), TokenRow.revoked_at.is_(None))).first()
+        _live_tokens().add_columns(WebSessionRow.csrf)
+        .join(WebSessionRow, WebSessionRow.token_id == TokenRow.id)
+        .where(WebSessionRow.digest == digest(secret), WebSessionRow.ended_at.is_(None),
+               WebSessionRow.expires_at > now())).first()
     if found is None:
         return None
-    user, network = found
+    user, network, _token, csrf = found
+    return _actor(user, network), csrf
+
+
+def end_session(uow: UnitOfWork, secret: str) -> None:
+    """Sign out: the session's cookie is worthless from now on."""
+    found = uow.session.execute(
+        select(WebSessionRow, UserRow, MunicipalityRow.network_id)
+        .join(TokenRow, TokenRow.id == WebSessionRow.token_id)
+        .join(UserRow, UserRow.id == TokenRow.user_id)
+        .join(MunicipalityRow, MunicipalityRow.code == UserRow.municipality_code)
+        .where(WebSessionRow.digest == digest(secret))).first()
+    if found is not None and found[0].ended_at is None:
+        session, user, network = found
+        session.ended_at = now()
+        audit(uow, _actor(user, network), "sign_out", "session")
+
+
+def _owner(uow: UnitOfWork, token: str) -> tuple[Actor, int] | None:
+    """The actor behind a live token and the token's row id."""
+    found = uow.session.execute(_live_tokens().where(TokenRow.digest == digest(token))).first()
+    if found is None:
+        return None
+    user, network, row = found
+    return _actor(user, network), row.id
+
+
+def _live_tokens():  # type: ignore[no-untyped-def]
+    return (select(UserRow, MunicipalityRow.network_id, TokenRow)
+            .join(TokenRow, TokenRow.user_id == UserRow.id)
+            .join(MunicipalityRow, MunicipalityRow.code == UserRow.municipality_code)
+            .where(TokenRow.revoked_at.is_(None), TokenRow.expires_at > now()))
+
+
+def _actor(user: UserRow, network: str) -> Actor:
     return Actor(user.id, Role(user.role), user.municipality_code, network)

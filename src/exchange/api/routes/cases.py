@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from exchange.api.deps import ActorDep, PageDep, UowDep
+from exchange.api.deps import ActorDep, EndsTransaction, PageDep, UowDep
+from exchange.api.problems import CHANGE, CREATE, LIST, READ, SIGNED_IN
 from exchange.persistence.rows import CaseStatus
 from exchange.services import cases
 from exchange.services.schemas import (
@@ -16,11 +17,12 @@ from exchange.services.schemas import (
     Versioned,
 )
 
-router = APIRouter(prefix="/cases", tags=["cases"])
+router = APIRouter(prefix="/cases", tags=["cases"], responses=SIGNED_IN,
+                   route_class=EndsTransaction)
 CaseOut = CaseView | CaseSummary
 
 
-@router.get("")
+@router.get("", responses=LIST)
 def list_cases(uow: UowDep, actor: ActorDep, page: PageDep,
                status: CaseStatus | None = None) -> Page[CaseOut]:
     """Her municipality's cases for a case worker; the network's, anonymised, for the
@@ -31,7 +33,7 @@ def list_cases(uow: UowDep, actor: ActorDep, page: PageDep,
     return Page[CaseOut](items=items, total=total, limit=page.limit, offset=page.offset)
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, responses=CREATE)
 def post_case(uow: UowDep, actor: ActorDep, body: CaseCreate) -> CaseView:
     """Post a household's relocation need (case workers)."""
     row = cases.post_case(uow, actor, body)
@@ -39,7 +41,7 @@ def post_case(uow: UowDep, actor: ActorDep, body: CaseCreate) -> CaseView:
     return cases.case_view(actor, row)
 
 
-@router.get("/{case_id}")
+@router.get("/{case_id}", responses=READ)
 def get_case(uow: UowDep, actor: ActorDep, case_id: str) -> CaseOut:
     row = cases.get_case(uow, actor, case_id)
     view = cases.case_view(actor, row)
@@ -47,7 +49,7 @@ def get_case(uow: UowDep, actor: ActorDep, case_id: str) -> CaseOut:
     return view
 
 
-@router.put("/{case_id}")
+@router.put("/{case_id}", responses=CHANGE)
 def update_case(uow: UowDep, actor: ActorDep, case_id: str, body: CaseUpdate) -> CaseView:
     """Replace a case's details; `version` must be the one read. A live proposal that no longer
     passes every rule for the changed case is withdrawn."""
@@ -56,7 +58,7 @@ def update_case(uow: UowDep, actor: ActorDep, case_id: str, body: CaseUpdate) ->
     return cases.case_view(actor, row)
 
 
-@router.post("/{case_id}/withdraw")
+@router.post("/{case_id}/withdraw", responses=CHANGE)
 def withdraw_case(uow: UowDep, actor: ActorDep, case_id: str, body: Versioned) -> CaseView:
     row = cases.withdraw_case(uow, actor, case_id, body.version)
     uow.commit()

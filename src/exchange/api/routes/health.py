@@ -1,14 +1,14 @@
-"""/health for load balancers and container health checks; / points people to the docs."""
+"""/health for load balancers and container health checks."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from exchange.api.deps import UowDep
+from exchange.api.deps import EndsTransaction, UowDep
 
-router = APIRouter(tags=["health"])
+router = APIRouter(tags=["health"], route_class=EndsTransaction)
 
 
 @router.get("/health")
@@ -20,7 +20,3 @@ def health(uow: UowDep) -> JSONResponse:
         return JSONResponse({"status": "database unavailable"}, status_code=503)
     return JSONResponse({"status": "ok"})
 
-
-@router.get("/", include_in_schema=False)
-def root() -> RedirectResponse:
-    return RedirectResponse("/docs")

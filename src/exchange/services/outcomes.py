@@ -1,0 +1,91 @@
+"""What rounds gave, for the people who act on it: the network at a glance, the flows between
+members, and why a household was not placed."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from sqlalchemy import func, select
+
+from exchange.domain.model import Unplaced, Urgency
+from exchange.persistence.database import UnitOfWork
+from exchange.persistence.rows import (
+    CaseRow,
+    CaseStatus,
+    ProposalRow,
+    ProposalStatus,
+    Role,
+    RoundRow,
+    SolveRow,
+    UnitRow,
+    UnitStatus,
+)
+from exchange.services.access import Actor, require
+from exchange.services.cases import get_case
+from exchange.services.network import balances, list_members
+from exchange.services.records import as_rules
+from exchange.services.rounds import get_round
+from exchange.services.schemas import Flow, MemberOverview
+from exchange.services.sealed import solve_result
+
+ACTIVE_CASES = (CaseStatus.OPEN, CaseStatus.PROPOSED, CaseStatus.ACCEPTED)
+MOVING = (ProposalStatus.PROPOSED, ProposalStatus.ACCEPTED, ProposalStatus.CONFIRMED)
+
+
+def overview(uow: UnitOfWork, actor: Actor) -> list[MemberOverview]:
+    """Each member's pledged units, active cases by urgency and ledger balance (coordinator)."""
+    require(uow, actor, "read", "network", Role.COORDINATOR)
+    members = list_members(uow, actor)
+    codes = [m.code for m in members]
+    units = dict(uow.session.execute(
+        select(UnitRow.municipality_code, func.count()).where(
+            UnitRow.municipality_code.in_(codes), UnitRow.status == UnitStatus.AVAILABLE)
+        .group_by(UnitRow.municipality_code)).all())
+    cases: dict[str, dict[str, int]] = defaultdict(dict)
+    for code, urgency, count in uow.session.execute(
+            select(CaseRow.municipality_code, CaseRow.urgency, func.count()).where(
+                CaseRow.municipality_code.in_(codes), CaseRow.status.in_(ACTIVE_CASES))
+            .group_by(CaseRow.municipality_code, CaseRow.urgency)):
+        cases[code][urgency] = count
+    totals = balances(uow, actor.network)
+    floor = -as_rules(uow, actor.network).reciprocity_tolerance
+    return [MemberOverview(
+        code=m.code, name=m.name, lat=m.lat, lon=m.lon, units_available=units.get(m.code, 0),
+        cases_active={u.value: cases[m.code].get(u.value, 0) for u in Urgency},
+        balance=totals[m.code], floor=floor) for m in members]
+
+
+def flows(uow: UnitOfWork, actor: Actor, round_id: str) -> list[Flow]:
+    """How many households the round moves from each sending to each receiving member:
+    proposals still live or confirmed (coordinator). Counts only, never a household."""
+    row = get_round(uow, actor, round_id)
+    moving = uow.session.execute(
+        select(CaseRow.municipality_code, UnitRow.municipality_code, func.count())
+        .select_from(ProposalRow)
+        .join(CaseRow, ProposalRow.case_id == CaseRow.id)
+        .join(UnitRow, ProposalRow.unit_id == UnitRow.id)
+        .where(ProposalRow.round_id == row.id, ProposalRow.status.in_(MOVING))
+        .group_by(CaseRow.municipality_code, UnitRow.municipality_code)
+        .order_by(CaseRow.municipality_code, UnitRow.municipality_code))
+    return [Flow(sending=s, receiving=r, count=n) for s, r, n in moving]
+
+
+def why_unplaced(uow: UnitOfWork, actor: Actor, case_id: str) -> Unplaced | None:
+    """Why the last published solve left a case of hers unplaced, or None (case worker).
+
+    Only what was published counts: a solve the coordinator has not published may change."""
+    require(uow, actor, "explain", "case", Role.CASE_WORKER)
+    case = get_case(uow, actor, case_id, "explain")
+    live = uow.session.scalar(select(func.count()).select_from(ProposalRow).where(
+        ProposalRow.case_id == case.id, ProposalRow.status.in_(MOVING)))
+    if live or case.status not in ACTIVE_CASES:
+        return None
+    published = (select(SolveRow).join(RoundRow, SolveRow.round_id == RoundRow.id)
+                 .where(RoundRow.network_id == actor.network, RoundRow.published_at.is_not(None),
+                        SolveRow.solved_at <= RoundRow.published_at)
+                 .order_by(RoundRow.period.desc(), SolveRow.seq.desc()).limit(1))
+    solve = uow.session.scalar(published)
+    result = solve_result(solve) if solve is not None else None
+    if result is None:
+        return None
+    return next((u for u in result.unplaced if u.case == case.id), None)

@@ -1,0 +1,109 @@
+"""Data keys at work: which key seals how many stored values, and rotation to the current key.
+
+Rotation re-seals every value that is not sealed with the current key (or not sealed at all, as
+rows stored before sealing existed), a batch per transaction, so that a running service is never
+held up for long. A value changed by someone while a batch runs is left as that change stored it,
+which is sealed with the current key already.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+
+from sqlalchemy import ColumnElement, or_, select, update
+
+from exchange.persistence.database import UnitOfWork
+from exchange.persistence.rows import CaseRow, SolveRow
+from exchange.persistence.sealing import PREFIX, key_id
+from exchange.services.sealed import (
+    case_place,
+    case_spec,
+    profile_of,
+    seal_value,
+    solve_place,
+    solve_text,
+)
+
+PLAIN = "(not sealed)"
+SOLVE_COLUMNS = ("round_file", "result")
+
+
+def key_usage(uow: UnitOfWork) -> Counter[str]:
+    """How many stored values each key id seals; values not sealed yet count under PLAIN."""
+    counts: Counter[str] = Counter()
+    for (value,) in uow.session.execute(select(CaseRow.sealed_spec).where(
+            CaseRow.erased_at.is_(None))):
+        counts[key_id(value) or PLAIN if value is not None else PLAIN] += 1
+    for row in uow.session.execute(select(SolveRow.round_file, SolveRow.result).where(
+            SolveRow.erased_at.is_(None))):
+        counts.update(key_id(value) or PLAIN for value in row if value is not None)
+    return counts
+
+
+def reseal(uow: UnitOfWork, batch: int = 200) -> Counter[str]:
+    """Seal up to `batch` cases and solves with the current key; how many values left each
+    former key id (PLAIN for values that were not sealed). An empty count means done."""
+    moved: Counter[str] = Counter()
+    for row in _stale_cases(uow, batch):
+        spec = case_spec(row)
+        done = uow.session.execute(
+            update(CaseRow).where(CaseRow.id == row.id, CaseRow.version == row.version,
+                                  CaseRow.erased_at.is_(None),  # a purge since the read wins
+                                  _unchanged(CaseRow.sealed_spec, row.sealed_spec))
+            .values(spec=profile_of(spec), sealed_spec=seal_value(uow, json.dumps(spec),
+                                                             case_place(row.id)),
+                    updated_at=CaseRow.updated_at)  # a rotation is no change of the case
+            .execution_options(synchronize_session=False)).rowcount
+        moved[key_id(row.sealed_spec or "") or PLAIN] += done
+    for solve in _stale_solves(uow, batch):
+        unchanged = [_unchanged(getattr(SolveRow, c), getattr(solve, c)) for c in SOLVE_COLUMNS]
+        done = uow.session.execute(update(SolveRow).where(
+            SolveRow.id == solve.id, SolveRow.erased_at.is_(None), *unchanged).values(**{
+            column: seal_value(uow, solve_text(solve, column),
+                               solve_place(solve.round_id, solve.seq, column))
+            for column in SOLVE_COLUMNS}).execution_options(synchronize_session=False)).rowcount
+        if done:
+            moved.update(key_id(getattr(solve, c)) or PLAIN for c in SOLVE_COLUMNS)
+    return moved
+
+
+def check_all(uow: UnitOfWork) -> int:
+    """Open every stored sealed value once; how many opened. The first that does not open
+    raises `Unreadable`, naming its place and key id."""
+    opened = 0
+    for row in uow.session.scalars(select(CaseRow).where(CaseRow.sealed_spec.is_not(None))):
+        case_spec(row)
+        opened += 1
+    for solve in uow.session.scalars(select(SolveRow).where(SolveRow.erased_at.is_(None))):
+        opened += sum(bool(solve_text(solve, column)) for column in SOLVE_COLUMNS)
+    return opened
+
+
+def _current(uow: UnitOfWork) -> str:
+    return f"{PREFIX}{uow.keyring.current}:"
+
+
+def _stale_cases(uow: UnitOfWork, batch: int) -> list[CaseRow]:
+    current = _current(uow)
+    return list(uow.session.scalars(select(CaseRow).where(
+        CaseRow.erased_at.is_(None),
+        or_(CaseRow.sealed_spec.is_(None),
+            ~CaseRow.sealed_spec.startswith(current, autoescape=True)))
+        .order_by(CaseRow.id).limit(batch)))
+
+
+def _stale_solves(uow: UnitOfWork, batch: int) -> list[SolveRow]:
+    current = _current(uow)
+    return list(uow.session.scalars(select(SolveRow).where(
+        SolveRow.erased_at.is_(None),
+        or_(~SolveRow.round_file.startswith(current, autoescape=True),
+            ~SolveRow.result.startswith(current, autoescape=True)))
+        .order_by(SolveRow.id).limit(batch)))
+
+
+
+def _unchanged(column: Any, read: str | None) -> ColumnElement[bool]:
+    """The stored value is still the one read (so a purge or an edit since is never undone)."""
+    return column.is_(None) if read is None else column == read

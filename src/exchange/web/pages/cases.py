@@ -1,0 +1,122 @@
+"""The case worker's pages: her households, posting and editing a case, and why a household
+was not placed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from exchange.api.deps import UowDep
+from exchange.domain.model import Stage, Urgency
+from exchange.persistence.database import UnitOfWork
+from exchange.persistence.rows import Role
+from exchange.services import cases, network, outcomes, proposals
+from exchange.services.access import Actor, require
+from exchange.services.errors import Invalid
+from exchange.services.records import as_rules
+from exchange.services.schemas import CaseCreate, CaseUpdate, DeclineReason
+from exchange.web import forms, places
+from exchange.web.render import PageRoute, page, redirect, translator
+from exchange.web.session import FormDep, OffsetDep, PageActorDep
+
+router = APIRouter(prefix="/app", route_class=PageRoute, include_in_schema=False)
+
+#: Checkbox lists: each ticked box sends the field once more.
+MULTI = frozenset({"safety.excluded_municipalities", "preferences.municipalities"})
+
+
+def _case_worker(uow: UnitOfWork, actor: Actor) -> None:
+    require(uow, actor, "open_page", "case", Role.CASE_WORKER)
+
+
+@router.get("/cases")
+def cases_page(request: Request, uow: UowDep, actor: PageActorDep,
+               offset: OffsetDep = 0) -> Response:
+    _case_worker(uow, actor)
+    rows, total = cases.list_cases(uow, actor, 100, offset)
+    uow.commit()
+    return page(request, "cases.html", cases=[cases.case_view(actor, r) for r in rows],
+                total=total, offset=offset)
+
+
+@router.get("/cases/new")
+def new_case(request: Request, uow: UowDep, actor: PageActorDep) -> Response:
+    _case_worker(uow, actor)
+    return _form(request, uow, actor, {"urgency": Urgency.NORMAL.value,
+                                       "household": {"adults": 1}})
+
+
+@router.post("/cases")
+def post_case(request: Request, uow: UowDep, actor: PageActorDep, form: FormDep) -> Response:
+    _case_worker(uow, actor)
+    try:
+        row = cases.post_case(uow, actor, forms.parse(form, CaseCreate, translator(request),
+                                                       MULTI))
+    except Invalid as error:
+        return _form(request, uow, actor, forms.nested(form, MULTI), error)
+    uow.commit()
+    return redirect(f"/app/cases/{row.id}?done=posted")
+
+
+@router.get("/cases/{case_id}")
+def case_page(request: Request, uow: UowDep, actor: PageActorDep, case_id: str) -> Response:
+    """The case, its proposals, and in plain words why it was not placed."""
+    _case_worker(uow, actor)
+    view = cases.case_view(actor, cases.get_case(uow, actor, case_id))
+    listed, _ = proposals.list_proposals(uow, actor, 50, 0, case_id=case_id)
+    offers = [proposals.proposal_view(uow, actor, p) for p in listed]
+    unplaced = outcomes.why_unplaced(uow, actor, case_id)
+    uow.commit()
+    return page(request, "case.html", case=view, offers=offers, unplaced=unplaced,
+                names=places.municipality_names(), reasons=list(DeclineReason))
+
+
+@router.get("/cases/{case_id}/edit")
+def edit_case(request: Request, uow: UowDep, actor: PageActorDep, case_id: str) -> Response:
+    _case_worker(uow, actor)
+    view = cases.case_view(actor, cases.get_case(uow, actor, case_id))
+    uow.commit()
+    return _form(request, uow, actor, view.model_dump(mode="json"), case_id=case_id)
+
+
+@router.post("/cases/{case_id}")
+def update_case(request: Request, uow: UowDep, actor: PageActorDep, form: FormDep,
+                case_id: str) -> Response:
+    _case_worker(uow, actor)
+    cases.get_case(uow, actor, case_id, "update")  # out of reach: 404 before the form is read
+    try:
+        body = forms.parse(form, CaseUpdate, translator(request), MULTI)
+        cases.update_case(uow, actor, case_id, body)
+    except Invalid as error:
+        return _form(request, uow, actor, forms.nested(form, MULTI), error, case_id)
+    uow.commit()
+    return redirect(f"/app/cases/{case_id}?done=saved")
+
+
+@router.post("/cases/{case_id}/withdraw")
+def withdraw_case(uow: UowDep, actor: PageActorDep, form: FormDep, case_id: str) -> Response:
+    cases.withdraw_case(uow, actor, case_id, forms.version_of(form))
+    uow.commit()
+    return redirect(f"/app/cases/{case_id}?done=withdrawn")
+
+
+def _form(request: Request, uow: UnitOfWork, actor: Actor, data: dict[str, Any],
+          error: Invalid | None = None, case_id: str | None = None) -> Response:
+    """The case form with what was typed, and each problem beside its field."""
+    children = forms.value_at(data, "household.children")
+    zones = forms.value_at(data, "safety.danger_zones")
+    return page(request, "case_form.html", 422 if error else 200, data=data,
+                errors=forms.problems(error, translator(request)) if error else {},
+                case_id=case_id, urgencies=list(Urgency), stages=list(Stage),
+                members=network.list_members(uow, actor),
+                child_rows=_rows(children, 3), zone_rows=_rows(zones, 2),
+                places=sorted(places.places()),
+                names=places.municipality_names(),
+                home_excluded=not as_rules(uow, actor.network).allow_home_municipality)
+
+
+def _rows(typed: Any, least: int) -> int:
+    """Rows to show for a list: those typed, one blank, and at least `least`."""
+    return max(len(typed) + 1 if isinstance(typed, list) else 0, least)
