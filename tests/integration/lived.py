@@ -37,7 +37,8 @@ def marked_in(text: str, marks: Iterable[str] = MARKERS) -> list[str]:
 
 
 def _alone(mark: str) -> str:
-    before = r"(?<![0-9A-Za-z.,])" if mark[0].isalnum() else ""
+    glued = "0-9A-Za-z.," if mark[0].isdigit() else "0-9A-Za-z"  # nor decimals: 0,76543
+    before = rf"(?<![{glued}])" if mark[0].isalnum() else ""
     after = r"(?![0-9A-Za-z])" if mark[-1].isalnum() else ""
     return before + re.escape(mark) + after
 

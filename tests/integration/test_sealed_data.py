@@ -139,5 +139,6 @@ def test_a_marker_is_found_as_a_value_and_not_by_chance_inside_a_hash_or_a_numbe
     stored = '{"monthly_income_sek": 76543, "lat": 59.191919}'
     assert marked_in(stored) == ['"monthly_income_sek"', "59.191919", "76543"]
     assert marked_in("income 76543 kr") == ["76543"]
+    assert marked_in("Stockholm,Kiruna", ["Kiruna"]) == ["Kiruna"]
     chance = "hash 9f76543ab0, id 1c2d-765439, time 04:38:25.076543, share 0,76543, 159.1919190"
     assert marked_in(chance) == []
