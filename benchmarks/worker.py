@@ -17,7 +17,7 @@ from benchmarks.first_come import as_result, first_come
 from benchmarks.generic_mip import generic_mip
 from exchange.domain.verify import violations
 from exchange.formats import load_round
-from exchange.solver import solve
+from exchange.solver import SolveParams, solve
 from exchange.solver.eligibility import eligible_pairs
 from exchange.solver.instance import build_instance
 from exchange.solver.lexicographic import relaxation_bounds
@@ -62,7 +62,7 @@ def _engine(round_, time_limit: float) -> dict[str, Any]:
         print(f"  engine: {line}", file=sys.stderr, flush=True)
 
     started = time.perf_counter()
-    result = solve(round_, time_limit=time_limit, progress=progress)
+    result = solve(round_, SolveParams(time_limit=time_limit), progress=progress)
     finished = time.perf_counter()
     built = marks[0] if marks else started
     return {"placed": [result.placed.acute, result.placed.high, result.placed.normal],

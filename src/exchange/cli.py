@@ -26,7 +26,7 @@ from exchange.formats import (
 )
 from exchange.generate import REGIONS, generate_round
 from exchange.network_graph import flow_graph, write_graphml
-from exchange.solver import SolverFault, solve
+from exchange.solver import SolveParams, SolverFault, solve
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Housing exchange: safe homes in other municipalities.")
@@ -97,7 +97,7 @@ def solve_command(
         err.print(f"[dim][{time.perf_counter() - started:6.1f} s][/] {line}", highlight=False)
 
     try:
-        result = solve(round_, time_limit=time_limit, progress=progress)
+        result = solve(round_, SolveParams(time_limit=time_limit), progress=progress)
     except SolverFault as fault:
         _fail(str(fault))
     target.write_text(dump(result), encoding="utf-8")

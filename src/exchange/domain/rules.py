@@ -1,15 +1,20 @@
 """The eligibility rules of the round format, one plain predicate each.
 
 These are the reference statement of the rules: slow, scalar, and computed with
-`geopy.distance.geodesic`. The solver filters pairs with a vectorised twin of each rule, and
-`exchange.domain.verify` re-checks every proposal with these.
+`geopy.distance.geodesic`. `PAIR_RULES` lists the four rules a unit must pass for a case, in the
+order that names an unplaced household's reason. The solver filters pairs with a vectorised twin
+of each rule, under the same name; its explanations, `exchange.domain.verify` and the services'
+re-check of a live proposal walk the same table.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
 from geopy.distance import geodesic
 
-from exchange.domain.model import Case, Child, Rules, School, Stage, Unit
+from exchange.domain.model import Case, Child, Reason, Rules, School, Stage, Unit
 
 
 def km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -79,7 +84,7 @@ def school_within_reach(school: School, unit: Unit, stage: Stage, rules: Rules) 
     )
 
 
-def has_school_reach(case: Case, unit: Unit, schools: list[School], rules: Rules) -> bool:
+def has_school_reach(case: Case, unit: Unit, schools: Sequence[School], rules: Rules) -> bool:
     """Rule 4: every kept school within its distance, every other child a school in reach."""
     for child in case.household.children:
         kept = child.keep_school
@@ -95,16 +100,47 @@ def has_school_reach(case: Case, unit: Unit, schools: list[School], rules: Rules
     return True
 
 
-def is_eligible(case: Case, unit: Unit, schools: list[School], rules: Rules) -> bool:
-    """All four rules at once."""
-    return (
-        is_safe(case, unit, rules)
-        and fits(case, unit)
-        and landlord_accepts(case, unit)
-        and has_school_reach(case, unit, schools, rules)
-    )
-
-
 def reciprocity_floor(balance: int, rules: Rules) -> int:
     """The lowest balance a member may end a round with."""
     return min(balance, -rules.reciprocity_tolerance)
+
+
+@dataclass(frozen=True)
+class PairRule:
+    """One rule a unit must pass for a case.
+
+    `name` is the predicate's (and its vectorised twin's in `exchange.solver.eligibility`);
+    `reason` is why a household is unplaced when no unit passes this rule and those before it;
+    `broken` says what a proposal breaking it does wrong.
+    """
+
+    name: str
+    holds: Callable[[Case, Unit, Sequence[School], Rules], bool]
+    reason: Reason
+    broken: str
+
+
+#: The case-unit rules, in the order that names an unplaced household's reason.
+PAIR_RULES: tuple[PairRule, ...] = (
+    PairRule("is_safe", lambda case, unit, _schools, rules: is_safe(case, unit, rules),
+             Reason.NO_SAFE_UNIT, "breaks a safety rule"),
+    PairRule("fits", lambda case, unit, _schools, _rules: fits(case, unit),
+             Reason.NO_FITTING_UNIT, "does not fit the household"),
+    PairRule("landlord_accepts", lambda case, unit, _schools, _rules:
+             landlord_accepts(case, unit), Reason.NO_FITTING_UNIT,
+             "does not meet the landlord's conditions"),
+    PairRule("has_school_reach", lambda case, unit, schools, rules:
+             has_school_reach(case, unit, schools, rules), Reason.NO_SCHOOL_PLACE,
+             "lacks school reach"),
+)
+
+
+def broken_rules(case: Case, unit: Unit, schools: Sequence[School], rules: Rules
+                 ) -> list[PairRule]:
+    """The rules of `PAIR_RULES` that the pair breaks, in order; empty when it is eligible."""
+    return [rule for rule in PAIR_RULES if not rule.holds(case, unit, schools, rules)]
+
+
+def is_eligible(case: Case, unit: Unit, schools: Sequence[School], rules: Rules) -> bool:
+    """All four rules at once."""
+    return not broken_rules(case, unit, schools, rules)

@@ -72,12 +72,8 @@ def _named_first(round_: Round, schools: dict[str, School], proposal) -> list[Sc
 def _check_pair(round_: Round, case: Case, unit: Unit, schools: list[School]) -> list[str]:
     rules, where = round_.network.rules, f"proposal {case.id}->{unit.id}"
     found = []
-    if not r.is_safe(case, unit, rules):
-        found.append(f"{where}: breaks a safety rule")
-    if not (r.fits(case, unit) and r.landlord_accepts(case, unit)):
-        found.append(f"{where}: does not fit the household or the landlord")
-    if not r.has_school_reach(case, unit, schools, rules):
-        found.append(f"{where}: lacks school reach")
+    for rule in r.broken_rules(case, unit, schools, rules):
+        found.append(f"{where}: {rule.broken}")
     return found
 
 
@@ -143,17 +139,13 @@ def _check_reasons(round_: Round, result: Result) -> list[str]:
         case = cases.get(item.case)
         if case is None:
             continue
-        safe = [u for u in round_.units if r.is_safe(case, u, rules)]
-        fitting = [u for u in safe if r.fits(case, u) and r.landlord_accepts(case, u)]
-        eligible = [u for u in fitting if r.has_school_reach(case, u, schools, rules)]
-        if not safe:
-            expected = {Reason.NO_SAFE_UNIT}
-        elif not fitting:
-            expected = {Reason.NO_FITTING_UNIT}
-        elif not eligible:
-            expected = {Reason.NO_SCHOOL_PLACE}
-        else:
-            expected = {Reason.RECIPROCITY_LIMIT, Reason.OUTRANKED}
+        expected = {Reason.RECIPROCITY_LIMIT, Reason.OUTRANKED}
+        passing = round_.units
+        for rule in r.PAIR_RULES:  # the first rule no unit passes names the reason
+            passing = [u for u in passing if rule.holds(case, u, schools, rules)]
+            if not passing:
+                expected = {rule.reason}
+                break
         if item.reason not in expected:
             found.append(f"unplaced {case.id}: reason {item.reason}, expected one of {expected}")
     return found

@@ -7,15 +7,8 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy import select
 
-from exchange.domain.model import Case, Rules, Unit
-from exchange.domain.rules import (
-    fits,
-    is_safe,
-    km,
-    landlord_accepts,
-    needs_school_place,
-    stage_of,
-)
+from exchange.domain.model import Case, Rules
+from exchange.domain.rules import broken_rules, needs_school_place, stage_of
 from exchange.persistence.database import UnitOfWork
 from exchange.persistence.rows import (
     CaseRow,
@@ -23,6 +16,7 @@ from exchange.persistence.rows import (
     ProposalRow,
     ProposalStatus,
     Role,
+    SchoolRow,
     UnitRow,
 )
 from exchange.services.access import Actor, audit, audit_each, case_scope, one, require
@@ -30,6 +24,7 @@ from exchange.services.errors import Conflict, FieldProblem, Invalid
 from exchange.services.records import (
     as_case,
     as_rules,
+    as_school,
     as_unit,
     check_version,
     end_proposal,
@@ -146,9 +141,9 @@ def _withdraw_broken_proposals(uow: UnitOfWork, actor: Actor, case: CaseRow) -> 
     for proposal in _live_proposals(uow, case):
         unit = uow.session.get_one(UnitRow, proposal.unit_id)
         domain_case, domain_unit = as_case(case), as_unit(unit)
-        still = (is_safe(domain_case, domain_unit, rules) and fits(domain_case, domain_unit)
-                 and landlord_accepts(domain_case, domain_unit)
-                 and _kept_schools_in_reach(domain_case, domain_unit)
+        schools = [as_school(uow.session.get_one(SchoolRow, p["school"]))
+                   for p in proposal.schools if p["school"] is not None]
+        still = (not broken_rules(domain_case, domain_unit, schools, rules)
                  and _same_school_plan(domain_case, proposal, rules))
         if not still:
             end_proposal(uow, proposal)
@@ -164,7 +159,3 @@ def _same_school_plan(case: Case, proposal: ProposalRow, rules: Rules) -> bool:
     planned = {p["child"]: (p["stage"], p["school"] is None) for p in proposal.schools}
     return wanted == planned
 
-
-def _kept_schools_in_reach(case: Case, unit: Unit) -> bool:
-    return all(km(c.keep_school.lat, c.keep_school.lon, unit.lat, unit.lon) <= c.keep_school.max_km
-               for c in case.household.children if c.keep_school is not None)

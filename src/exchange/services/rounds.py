@@ -44,7 +44,7 @@ from exchange.services.records import check_version, new_id, page
 from exchange.services.schemas import RoundView
 from exchange.services.sealed import solve_result, solve_round_file, store_solve
 from exchange.services.snapshot import snapshot, version_key
-from exchange.solver import solve
+from exchange.solver import SolveParams, solve
 
 log = logging.getLogger(__name__)
 
@@ -138,7 +138,7 @@ def run_solve(sessions: sessionmaker[Session], job: SolveJob, time_limit: float,
     beating = beating or _heartbeat(sessions, job)
     try:
         _touch(sessions, job, "solving")
-        result = solve(load_round(job.round_file), time_limit=time_limit,
+        result = solve(load_round(job.round_file), SolveParams(time_limit=time_limit),
                        progress=lambda line: _touch(sessions, job, line))
         beating.set()
         _store(sessions, job, result)
@@ -177,7 +177,7 @@ def replay(uow: UnitOfWork, round_id: str, seq: int | None = None,
                    (seq is not None or s is stored[-1])), None)
     if chosen is None:
         raise Conflict(f"Round {round_id} has no stored solve {seq or ''}".strip() + ".")
-    again = solve(load_round(solve_round_file(chosen)), time_limit=time_limit)
+    again = solve(load_round(solve_round_file(chosen)), SolveParams(time_limit=time_limit))
     stored_result = solve_result(chosen)
     return chosen, again, stored_result is not None and again.proposals == stored_result.proposals
 

@@ -1,5 +1,6 @@
 """The matching engine: eligibility, the model, school places and explanations."""
 
+from exchange.solver.params import SolveParams
 from exchange.solver.solve import SolverFault, solve
 
-__all__ = ["SolverFault", "solve"]
+__all__ = ["SolveParams", "SolverFault", "solve"]

@@ -1,4 +1,5 @@
-"""Which units each case may get: the vectorised twin of `exchange.domain.rules`.
+"""Which units each case may get: the vectorised twin of `exchange.domain.rules`, one mask per
+rule of `PAIR_RULES`, under the rule's name.
 
 Cheap rules (municipality, size, rent, access, landlord, school stage reach) are evaluated for all
 units at once; distances are computed only around danger zones and kept schools, through the
@@ -13,29 +14,36 @@ import numpy as np
 from numpy.typing import NDArray
 
 from exchange.domain.model import Case
+from exchange.domain.rules import PAIR_RULES, PairRule
 from exchange.solver.instance import Instance
 
 
 @dataclass(frozen=True)
 class RuleMasks:
-    """For one case, which units pass each rule group (over all units)."""
+    """For one case, which units pass each rule of `PAIR_RULES` (over all units); `fits` is
+    made of the parts an explanation names."""
 
-    safe: NDArray
+    is_safe: NDArray
     rooms: NDArray
     declined: NDArray
     rent: NDArray
     access: NDArray
-    landlord: NDArray
-    school: NDArray
+    landlord_accepts: NDArray
+    has_school_reach: NDArray
 
     @property
     def fits(self) -> NDArray:
-        """Fit and landlord rules together."""
-        return self.rooms & ~self.declined & self.rent & self.access & self.landlord
+        """Rooms, not declined, rent and access: `exchange.domain.rules.fits`."""
+        return self.rooms & ~self.declined & self.rent & self.access
+
+    def of(self, rule: PairRule) -> NDArray:
+        """The mask of one rule of the table."""
+        mask: NDArray = getattr(self, rule.name)
+        return mask
 
     @property
     def eligible(self) -> NDArray:
-        return self.safe & self.fits & self.school
+        return np.logical_and.reduce([self.of(rule) for rule in PAIR_RULES])
 
 
 @dataclass(frozen=True)
@@ -53,13 +61,13 @@ def rule_masks(inst: Instance, c: int) -> RuleMasks:
     """Evaluate every rule of case `c` against every unit."""
     case = inst.round.cases[c]
     return RuleMasks(
-        safe=_municipality_ok(inst, case, c) & ~_in_danger(inst, case),
+        is_safe=_municipality_ok(inst, case, c) & ~_in_danger(inst, case),
         rooms=(inst.u_rooms >= case.rooms_min) & (inst.u_rooms <= case.rooms_max),
         declined=_declined(inst, case),
         rent=inst.u_rent <= case.max_rent_sek,
         access=inst.u_step_free | (not case.needs.step_free),
-        landlord=_landlord(inst, case),
-        school=_stage_reach(inst, c) & _keeps_schools(inst, case),
+        landlord_accepts=_landlord(inst, case),
+        has_school_reach=_stage_reach(inst, c) & _keeps_schools(inst, case),
     )
 
 

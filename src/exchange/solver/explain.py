@@ -16,6 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from exchange.domain.model import Reason, Unplaced
+from exchange.domain.rules import PAIR_RULES
 from exchange.solver.eligibility import Pairs, RuleMasks, rule_masks
 from exchange.solver.instance import Instance
 from exchange.solver.seat_slack import SeatSlack
@@ -108,26 +109,14 @@ def _free_with_room(inst: Instance, placement: Placement, c: int, masks: RuleMas
 
 
 def _reason(inst: Instance, masks: RuleMasks, roomy: int) -> tuple[Reason, str]:
-    total = inst.n_units
-    safe = masks.safe
-    fitting = safe & masks.fits
-    if not safe.any():
-        return Reason.NO_SAFE_UNIT, (
-            f"none of the {total} units is safe: each lies in an excluded or the home "
-            "municipality, or inside a danger zone")
-    if not fitting.any():
-        failing = [f"{(safe & ~mask).sum()} {what}" for mask, what in (
-            (masks.rooms, "have the wrong number of rooms"),
-            (~masks.declined, "were declined by the household"), (masks.rent, "cost too much"),
-            (masks.access, "are not step-free"), (masks.landlord, "fail the landlord's rule"))
-            if (safe & ~mask).any()]
-        return Reason.NO_FITTING_UNIT, (
-            f"{safe.sum()} units are safe but none fits: " + ", ".join(failing))
-    if not (fitting & masks.school).any():
-        return Reason.NO_SCHOOL_PLACE, (
-            f"{fitting.sum()} units are safe and fit, but none has a school place within reach "
-            "for every child (or the kept school within its distance)")
-    eligible = int(masks.eligible.sum())
+    """The first rule of `PAIR_RULES` that no unit passes (with those before it), or, when
+    some unit is eligible, the reciprocity limit or being outranked."""
+    passing = np.ones(inst.n_units, dtype=bool)
+    for rule in PAIR_RULES:
+        before, passing = passing, passing & masks.of(rule)
+        if not passing.any():
+            return rule.reason, _detail(inst, masks, rule.reason, before)
+    eligible = int(passing.sum())
     if roomy:
         return Reason.RECIPROCITY_LIMIT, (
             f"{roomy} eligible units are free, but the sending member is at its reciprocity "
@@ -135,3 +124,20 @@ def _reason(inst: Instance, masks: RuleMasks, roomy: int) -> tuple[Reason, str]:
     return Reason.OUTRANKED, (
         f"all {eligible} eligible units are taken by other proposals, or their schools lack "
         "room for this household's children")
+
+
+def _detail(inst: Instance, masks: RuleMasks, reason: Reason, before: NDArray) -> str:
+    """Counts behind a reason that a rule of the table gives, free of any location."""
+    if reason is Reason.NO_SAFE_UNIT:
+        return (f"none of the {inst.n_units} units is safe: each lies in an excluded or the "
+                "home municipality, or inside a danger zone")
+    if reason is Reason.NO_FITTING_UNIT:
+        safe = masks.is_safe
+        failing = [f"{(safe & ~mask).sum()} {what}" for mask, what in (
+            (masks.rooms, "have the wrong number of rooms"),
+            (~masks.declined, "were declined by the household"), (masks.rent, "cost too much"),
+            (masks.access, "are not step-free"),
+            (masks.landlord_accepts, "fail the landlord's rule")) if (safe & ~mask).any()]
+        return f"{safe.sum()} units are safe but none fits: " + ", ".join(failing)
+    return (f"{before.sum()} units are safe and fit, but none has a school place within reach "
+            "for every child (or the kept school within its distance)")

@@ -26,25 +26,23 @@ from exchange.solver.eligibility import Pairs, eligible_pairs
 from exchange.solver.explain import Placement, complete, explain
 from exchange.solver.instance import TIERS, Instance, build_instance
 from exchange.solver.lexicographic import Plan, solve_lexicographic
+from exchange.solver.params import SolveParams
 from exchange.solver.schools import assign_schools
-
-#: The secondary objective, in days of waiting: what one unit of each is worth.
-WAIT_DAY, WAIT_CAP_DAYS = 1, 730
-PER_CHILD = 30
-PREFERRED_MUNICIPALITY = 20
-PER_EXTRA_ROOM = -15
 
 
 class SolverFault(RuntimeError):
     """The engine produced something that breaks a rule; nothing must be written."""
 
 
-def secondary_score(inst: Instance, pairs: Pairs) -> NDArray:
+def secondary_score(inst: Instance, pairs: Pairs,
+                    params: SolveParams | None = None) -> NDArray:
     """Whole-number worth of each pair among solutions with the same tier counts.
 
-    Longer waiting first (a day each, up to two years), then households with children (30 days a
-    child), then a preferred municipality (20 days), less 15 days per room beyond the need.
+    By default: longer waiting first (a day each, up to two years), then households with
+    children (30 days a child), then a preferred municipality (20 days), less 15 days per room
+    beyond the need (see `SolveParams`).
     """
+    p = params or SolveParams()
     cases = inst.round.cases
     children = np.array([len(c.household.children) for c in cases], dtype=np.int64)
     # A case-by-member table, so that a national round's millions of pairs are one lookup.
@@ -54,13 +52,13 @@ def secondary_score(inst: Instance, pairs: Pairs) -> NDArray:
         prefers[c, [member[m] for m in case.preferences.municipalities if m in member]] = True
     preferred = prefers[pairs.case, inst.u_mun[pairs.unit]]
     rooms_min = np.array([c.rooms_min for c in cases], dtype=np.int64)
-    return (WAIT_DAY * np.minimum(inst.wait_days, WAIT_CAP_DAYS)[pairs.case]
-            + PER_CHILD * children[pairs.case]
-            + PREFERRED_MUNICIPALITY * preferred
-            + PER_EXTRA_ROOM * (inst.u_rooms[pairs.unit] - rooms_min[pairs.case]))
+    return (p.wait_day * np.minimum(inst.wait_days, p.wait_cap_days)[pairs.case]
+            + p.per_child * children[pairs.case]
+            + p.preferred_municipality * preferred
+            + p.per_extra_room * (inst.u_rooms[pairs.unit] - rooms_min[pairs.case]))
 
 
-def solve(round_: Round, *, time_limit: float = 60.0,
+def solve(round_: Round, params: SolveParams | None = None, *,
           progress: Callable[[str], None] = lambda _: None,
           clock: Clock = time.monotonic) -> Result:
     """Propose units for the cases of a round; every proposal passes every rule.
@@ -69,8 +67,9 @@ def solve(round_: Round, *, time_limit: float = 60.0,
     ----------
     round_
         A validated round.
-    time_limit
-        Wall-clock seconds for the whole solve. A first answer (`exchange.solver.circulation`)
+    params
+        What else shapes the answer (`SolveParams`): above all `time_limit`, the wall-clock
+        seconds for the whole solve. A first answer (`exchange.solver.circulation`)
         comes first where it fits; the model stops early enough to leave the finishing steps
         (completion, reasons, school names, the independent check) the time they need,
         estimated from the build. When the model stops before proving the tier counts, the
@@ -81,13 +80,14 @@ def solve(round_: Round, *, time_limit: float = 60.0,
     clock
         Where the time limit is read from (seconds, monotonic); tests pass a fake one.
     """
+    params = params or SolveParams()
     started = time.perf_counter()
-    deadline = Deadline(time_limit, clock)
+    deadline = Deadline(params.time_limit, clock)
     building = clock()
     inst = build_instance(round_)
     pairs = eligible_pairs(inst)
     progress(f"{len(pairs)} eligible pairs of {inst.n_cases} cases and {inst.n_units} units")
-    score = secondary_score(inst, pairs)
+    score = secondary_score(inst, pairs, params)
     build = clock() - building
     order = _priority_order(inst)
     first = first_answer(inst, pairs, order, progress=progress, deadline=deadline.earlier(
@@ -95,7 +95,7 @@ def solve(round_: Round, *, time_limit: float = 60.0,
     plan = solve_lexicographic(inst, pairs, score, deadline=deadline.earlier(
         finishing_reserve(build)), progress=progress)
     placement, answer = _best_placement(inst, pairs, plan, first, order, progress)
-    stats = {**plan.stats, "answer": answer, "time_limit_s": time_limit}
+    stats = {**plan.stats, "answer": answer, "time_limit_s": params.time_limit}
     if first is not None:
         stats["acute_bound"] = first.acute_bound
     result = _result(inst, placement, plan.proven, time.perf_counter() - started, stats)

@@ -9,7 +9,7 @@ import pytest
 
 from exchange.domain.verify import violations
 from exchange.generate import generate_round
-from exchange.solver import lexicographic, solve
+from exchange.solver import SolveParams, lexicographic, solve
 from exchange.solver.deadline import (
     FINISH_MIN_SECONDS,
     MIN_CALL_SECONDS,
@@ -80,7 +80,7 @@ def test_the_model_stops_early_enough_to_leave_the_finishing_steps_their_reserve
 
     monkeypatch.setattr(solve_module, "solve_lexicographic", spy)
     round_ = generate_round("sodertorn", 30, 30, 5)
-    solve(round_, time_limit=1_000, clock=clock)
+    solve(round_, SolveParams(time_limit=1_000), clock=clock)
     # The clock was read at the start (1000.5), before the build (1001.0) and after (1001.5).
     assert seen[0].end == pytest.approx(1000.5 + 1_000 - finishing_reserve(0.5))
 
@@ -89,7 +89,7 @@ def test_a_limit_spent_by_the_build_runs_no_solver_and_still_gives_a_checked_ans
     """Ten seconds pass at every read of the clock: the model gets nothing, completion all."""
     monkeypatch.setattr(AssignmentModel, "solve", _no_solver_calls)
     round_ = generate_round("sodertorn", 60, 50, 4)
-    result = solve(round_, time_limit=5, clock=FakeClock(tick=10))
+    result = solve(round_, SolveParams(time_limit=5), clock=FakeClock(tick=10))
     assert result.status.value == "feasible"
     assert result.proposals
     assert violations(round_, result, check_reasons=True) == []

@@ -6,20 +6,26 @@ import numpy as np
 import pytest
 from geopy.distance import geodesic
 
-from exchange.domain.rules import is_eligible
-from exchange.solver.eligibility import eligible_pairs
+from exchange.domain.rules import PAIR_RULES, is_eligible
+from exchange.solver.eligibility import eligible_pairs, rule_masks
 from exchange.solver.geodesy import PointIndex, geodesic_km
 from exchange.solver.instance import build_instance
 from tests.builders import UNIT_AT, as_round, offset, varied
 
 
 def eligible(data: dict) -> bool:
-    """Whether the only case may get the only unit, asserting both implementations agree."""
+    """Whether the only case may get the only unit, asserting that both implementations agree,
+    rule by rule of the one table."""
     round_ = as_round(data)
-    reference = is_eligible(round_.cases[0], round_.units[0], round_.schools,
-                            round_.network.rules)
-    fast = len(eligible_pairs(build_instance(round_))) == 1
+    case, unit, schools, rules = (round_.cases[0], round_.units[0], round_.schools,
+                                  round_.network.rules)
+    reference = is_eligible(case, unit, schools, rules)
+    inst = build_instance(round_)
+    fast = len(eligible_pairs(inst)) == 1
     assert reference == fast, "vectorised eligibility disagrees with the reference rules"
+    masks = rule_masks(inst, 0)
+    for rule in PAIR_RULES:
+        assert bool(masks.of(rule)[0]) == rule.holds(case, unit, schools, rules), rule.name
     return reference
 
 
