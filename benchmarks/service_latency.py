@@ -76,7 +76,7 @@ def main() -> None:
 
 def _prepare(env: dict[str, str]) -> tuple[dict[tuple[str, str], str], str]:
     """Load the sample, then open, solve and publish its round in-process."""
-    from exchange.api.app import create_app
+    from exchange.app import create_app
     from exchange.settings import Settings
 
     loaded = subprocess.run([sys.executable, "-m", "exchange", "load-sample", "sodertorn"],

@@ -15,6 +15,7 @@ from typing import Any
 
 from benchmarks.first_come import as_result, first_come
 from benchmarks.generic_mip import generic_mip
+from exchange.domain.model import Round
 from exchange.domain.verify import violations
 from exchange.formats import load_round
 from exchange.solver import SolveParams, solve
@@ -53,7 +54,7 @@ def run(method: str, round_path: Path, time_limit: float) -> dict[str, Any]:
     return row
 
 
-def _engine(round_, time_limit: float) -> dict[str, Any]:
+def _engine(round_: Round, time_limit: float) -> dict[str, Any]:
     marks: list[float] = []
 
     def progress(line: str) -> None:

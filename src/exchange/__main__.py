@@ -1,5 +1,5 @@
 """`python -m exchange` runs the command line."""
 
-from exchange.cli import app
+from exchange.cli import main
 
-app(prog_name="exchange")
+main()

@@ -141,7 +141,7 @@ SAMPLE = Path(__file__).parents[2] / "sample_networks" / "sodertorn" / "round-20
 
 def test_the_sample_network_is_the_sample_round_file():
     """`load-sample sodertorn` generates exactly the round file kept in sample_networks/."""
-    from exchange.service_commands import SAMPLES
+    from exchange.cli.service import SAMPLES
 
     assert dump(generate_round(*SAMPLES["sodertorn"])) == SAMPLE.read_text()
 

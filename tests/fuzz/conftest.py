@@ -11,7 +11,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 
-from exchange.api.app import create_app
+from exchange.app import create_app
 from exchange.settings import Settings
 from tests.integration.conftest import migrate
 from tests.integration.service import Service, other_network, small_network

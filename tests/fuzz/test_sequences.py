@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from schemathesis.core import NotSet
 from sqlalchemy.engine import make_url
 
-from exchange.api.app import create_app
+from exchange.app import create_app
 from exchange.settings import Settings
 from tests.fuzz.conftest import (
     CURRENT,

@@ -8,11 +8,10 @@ from typing import Any
 import httpx2 as httpx
 from fastapi.testclient import TestClient
 
-from exchange.api.app import create_app
+from exchange.app import create_app
+from exchange.domain.lifecycle import Role
 from exchange.domain.model import Round
 from exchange.generate import generate_round
-from exchange.persistence.database import UnitOfWork
-from exchange.persistence.rows import Role
 from exchange.persistence.sealing import key_line, new_key
 from exchange.services.loading import demo_users, load_network
 from exchange.settings import Settings
@@ -43,12 +42,11 @@ class Service:
         settings.setdefault("data_keys", TEST_KEYS)
         self.app = create_app(Settings(database_url=database_url, **settings))
         self.tokens: dict[tuple[str, str], str] = {}
-        with UnitOfWork(self.app.state.sessions) as uow:
+        with self.app.state.database.unit_of_work() as uow:
             for network in networks:
                 load_network(uow, network)
-                for user, token in demo_users(uow, network.network.id):
-                    self.tokens[(user.municipality_code, user.role)] = token
-            uow.commit()
+                for issued in demo_users(uow, network.network.id):
+                    self.tokens[(issued.municipality, issued.role)] = issued.token
         self.client = TestClient(self.app, raise_server_exceptions=False)
 
     def __enter__(self) -> Service:

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from exchange.persistence.rows import Role
+from exchange.domain.lifecycle import Role
 from tests.integration.service import Service, other_network, small_network
 
 HOME, HOST = "0126", "0127"

@@ -35,13 +35,13 @@ def service(database_url):
 
 def trail(service, network="sodertorn"):
     """The ids of a network's entries, in the chain's order."""
-    with UnitOfWork(service.app.state.sessions) as uow:
+    with UnitOfWork(service.app.state.database.sessions) as uow:
         return list(uow.session.scalars(select(AuditRow.id).where(
             AuditRow.network_id == network).order_by(AuditRow.seq)))
 
 
 def verify(service, network=None):
-    with UnitOfWork(service.app.state.sessions) as uow:
+    with UnitOfWork(service.app.state.database.sessions) as uow:
         return {report.network: report for report in verify_trail(uow, network)}
 
 
@@ -66,7 +66,7 @@ def test_a_trail_of_reads_changes_and_refusals_verifies_chain_by_chain(service):
     for network, report in reports.items():
         assert report.broken is None
         assert report.verified == len(trail(service, network)) > 0
-    with UnitOfWork(service.app.state.sessions) as uow:
+    with UnitOfWork(service.app.state.database.sessions) as uow:
         entries = [(e.seq, e.previous_hash, e.hash) for e in uow.session.scalars(select(
             AuditRow).where(AuditRow.network_id == "skane").order_by(AuditRow.seq))]
     assert [seq for seq, _, _ in entries] == list(range(1, len(entries) + 1))
@@ -117,7 +117,7 @@ def test_two_swapped_entries_are_named_as_reordered(service):
 def test_a_rewritten_entry_with_a_fresh_hash_breaks_the_next_link(service):
     """Recomputing the changed entry's own hash does not help: the next entry names it."""
     ids = trail(service)
-    with UnitOfWork(service.app.state.sessions) as uow:
+    with UnitOfWork(service.app.state.database.sessions) as uow:
         entry = uow.session.get(AuditRow, ids[5])
         forged = link({**vars(entry), "outcome": "denied"}, entry.previous_hash)
     tamper(service.app.state.settings.database_url,
@@ -182,7 +182,7 @@ def test_entries_written_before_the_chain_are_chained_by_the_migration(empty_dat
             "select network_id, seq from audit order by id")).all()
     engine.dispose()
     assert numbered == [("b", 1), ("a", 1), (None, 1), ("b", 2), ("a", 2), ("b", 3)]
-    with Service(empty_database_url) as fresh, UnitOfWork(fresh.app.state.sessions) as uow:
+    with Service(empty_database_url) as fresh, UnitOfWork(fresh.app.state.database.sessions) as uow:
         reports = verify_trail(uow)
     assert [(r.network, r.verified, r.broken) for r in reports] == [
         ("a", 2, None), ("b", 3, None), (None, 1, None)]

@@ -38,14 +38,14 @@ def target(another_database_url):
 
 
 def exported(service, network: str = "sodertorn") -> dict:
-    with UnitOfWork(service.app.state.sessions) as uow:
+    with UnitOfWork(service.app.state.database.sessions) as uow:
         document = export_network(uow, network)
         uow.commit()
     return json.loads(json.dumps(document))  # as it is read back from the file
 
 
 def restore(service, document) -> dict[str, int]:  # type: ignore[no-untyped-def]
-    with UnitOfWork(service.app.state.sessions) as uow:
+    with UnitOfWork(service.app.state.database.sessions) as uow:
         counts = import_network(uow, document)
         uow.commit()
     return counts
@@ -92,7 +92,7 @@ def test_a_network_that_ran_a_round_comes_back_row_for_row(lived, target, databa
     mine = target.client.get(f"/cases/{cases.json()['items'][0]['id']}",
                              headers={"Authorization": f"Bearer {token}"})
     assert mine.status_code == 200 and "safety" in mine.json()  # sealed, and opens here
-    with UnitOfWork(target.app.state.sessions) as uow:
+    with UnitOfWork(target.app.state.database.sessions) as uow:
         audit(uow, None, "probe", "test", network="sodertorn")
         uow.commit()  # new ids continue after the imported ones (PostgreSQL's sequences)
 
@@ -139,7 +139,7 @@ def test_a_damaged_export_is_refused_saying_where_and_nothing_is_imported(
     with pytest.raises((BadExport, Unreadable), match=re.escape(words)) as refused:
         restore(target, document)
     assert marked_in(str(refused.value)) == []
-    with UnitOfWork(target.app.state.sessions) as uow:
+    with UnitOfWork(target.app.state.database.sessions) as uow:
         assert uow.session.scalar(select(func.count()).select_from(NetworkRow)) == 0
 
 

@@ -54,7 +54,7 @@ def test_coordinators_opening_the_same_round_at_once_get_one_round_and_no_500(se
                                     for m in ("0126", "0127", "0136", "0138")])
         codes = Counter(a.status_code for a in answers)
         assert codes == {201: 1, 409: 3}, [a.json() for a in answers]
-        with UnitOfWork(service.app.state.sessions) as uow:
+        with UnitOfWork(service.app.state.database.sessions) as uow:
             assert uow.session.scalar(select(func.count()).select_from(RoundRow).where(
                 RoundRow.period == period)) == 1
             uow.session.query(RoundRow).filter_by(period=period).update({"status": "closed"})
@@ -95,7 +95,7 @@ def test_solving_the_same_round_at_once_runs_one_solve(service):
                                 for m in ("0126", "0127", "0136")])
     assert Counter(a.status_code for a in answers) == {202: 1, 409: 2}
     assert service.solved(coordinator, round_id)["status"] == "solved"
-    with UnitOfWork(service.app.state.sessions) as uow:
+    with UnitOfWork(service.app.state.database.sessions) as uow:
         assert uow.session.scalar(select(func.count()).select_from(SolveRow)) == 1
 
 

@@ -69,7 +69,7 @@ def test_a_posted_case_is_the_case_workers_own_and_comes_back_whole(service):
 
 def test_tokens_are_stored_only_as_hashes_and_revoked_ones_fail(service):
     token = service.tokens[("0126", "case_worker")]
-    with UnitOfWork(service.app.state.sessions) as uow:
+    with UnitOfWork(service.app.state.database.sessions) as uow:
         digests = set(uow.session.scalars(select(TokenRow.digest)))
         assert token not in digests and len(token) >= 43  # 256 bits, url-safe
         revoke_token(uow, token)

@@ -125,7 +125,7 @@ def test_the_audit_trail_holds_ids_and_words_only(world) -> None:
     service, ids = world
     for code, role in people(ids):
         service.as_(code, role).get(f"/cases/{ids['case_id']}")
-    with UnitOfWork(service.app.state.sessions) as uow:
+    with UnitOfWork(service.app.state.database.sessions) as uow:
         rows = uow.session.scalars(select(AuditRow)).all()
         trail = " ".join(str(getattr(r, c.key)) for r in rows for c in AuditRow.__table__.c)
     assert len(rows) > 50 and ids["case_id"] in trail

@@ -44,7 +44,7 @@ def csrf_of(client: TestClient, path: str) -> str:
 
 
 def audit_actions(service: Service) -> list[tuple[str, str, str]]:
-    with UnitOfWork(service.app.state.sessions) as uow:
+    with UnitOfWork(service.app.state.database.sessions) as uow:
         return [(r.action, r.object_type, r.outcome)
                 for r in uow.session.scalars(select(AuditRow).order_by(AuditRow.id))]
 
@@ -86,13 +86,13 @@ def test_sign_in_needs_its_own_form_and_never_leads_off_site(service) -> None:
 def test_a_revoked_token_or_an_expired_session_signs_the_browser_out(service) -> None:
     client = sign_in(service, "0127", "case_worker")
     assert client.get("/app/cases").status_code == 200
-    with UnitOfWork(service.app.state.sessions) as uow:
+    with UnitOfWork(service.app.state.database.sessions) as uow:
         revoke_token(uow, service.tokens[("0127", "case_worker")])
         uow.commit()
     assert client.get("/app/cases").headers["location"].startswith("/sign-in")
 
     other = sign_in(service, "0126", "case_worker")
-    with UnitOfWork(service.app.state.sessions) as uow:
+    with UnitOfWork(service.app.state.database.sessions) as uow:
         uow.session.execute(update(WebSessionRow).values(
             expires_at=dt.datetime(2000, 1, 1)))
         uow.commit()
@@ -106,7 +106,7 @@ def test_a_form_without_its_sessions_csrf_token_changes_nothing(service) -> None
     for token in ("", "forged", foreign):
         refused = coordinator.post("/app/rounds", data={"period": "2026-12", "_csrf": token})
         assert refused.status_code == 403
-    with UnitOfWork(service.app.state.sessions) as uow:
+    with UnitOfWork(service.app.state.database.sessions) as uow:
         assert uow.session.scalars(select(RoundRow)).all() == []
     opened = coordinator.post("/app/rounds", data={
         "period": "2026-12", "_csrf": csrf_of(coordinator, "/app/rounds")})
@@ -208,7 +208,7 @@ def test_failed_sign_ins_are_limited_per_address_on_the_pages_and_the_api(servic
 
 def test_an_expired_token_neither_calls_the_api_nor_signs_in(service) -> None:
     token = service.tokens[("0127", "case_worker")]
-    with UnitOfWork(service.app.state.sessions) as uow:
+    with UnitOfWork(service.app.state.database.sessions) as uow:
         uow.session.execute(update(TokenRow).where(TokenRow.digest == digest(token)).values(
             expires_at=dt.datetime(2000, 1, 1)))
         uow.commit()

@@ -28,7 +28,7 @@ def service(database_url):
 
 def age(service, round_id: str, *case_ids: str) -> None:
     """Make the round and cases look closed since LONG_AGO."""
-    with UnitOfWork(service.app.state.sessions) as uow:
+    with UnitOfWork(service.app.state.database.sessions) as uow:
         uow.session.execute(update(RoundRow).where(RoundRow.id == round_id).values(
             closed_at=LONG_AGO))
         uow.session.execute(update(CaseRow).where(CaseRow.id.in_(case_ids)).values(
@@ -42,7 +42,7 @@ def count(uow, row) -> int:  # type: ignore[no-untyped-def]
 
 def test_nothing_recent_is_erased(service):
     ids = live_a_round(service)
-    with UnitOfWork(service.app.state.sessions) as uow:
+    with UnitOfWork(service.app.state.database.sessions) as uow:
         found = expired(uow, months_before(now(), 12))
         assert (found.case_count, found.solves) == (0, 0)
         assert ids["housed"] in [c.id for c in uow.session.scalars(select(CaseRow))]
@@ -52,7 +52,7 @@ def test_purge_erases_old_details_and_keeps_profiles_ledger_and_audit(service):
     ids = live_a_round(service)
     age(service, ids["round"], ids["housed"], ids["withdrawn"])
     cutoff = months_before(now(), 12)
-    with UnitOfWork(service.app.state.sessions) as uow:
+    with UnitOfWork(service.app.state.database.sessions) as uow:
         found = expired(uow, cutoff)  # what --dry-run shows, erasing nothing
         assert (found.case_count, found.solves) == (2, 1)
         assert sorted(found.cases["sodertorn"]) == sorted([ids["housed"], ids["withdrawn"]])
@@ -60,7 +60,7 @@ def test_purge_erases_old_details_and_keeps_profiles_ledger_and_audit(service):
         erased = purge(uow, cutoff)
         uow.commit()
     assert erased.case_count == 2 and erased.solves == 1
-    with UnitOfWork(service.app.state.sessions) as uow:
+    with UnitOfWork(service.app.state.database.sessions) as uow:
         assert count(uow, LedgerEntryRow) == ledger
         assert count(uow, AuditRow) == audit + 3  # two cases and one round, each audited
         housed = uow.session.get_one(CaseRow, ids["housed"])
@@ -85,7 +85,7 @@ def test_purge_erases_old_details_and_keeps_profiles_ledger_and_audit(service):
 def test_an_erased_case_still_shows_its_profile_to_its_case_worker(service):
     ids = live_a_round(service)
     age(service, ids["round"], ids["withdrawn"])
-    with UnitOfWork(service.app.state.sessions) as uow:
+    with UnitOfWork(service.app.state.database.sessions) as uow:
         purge(uow, months_before(now(), 12))
         municipality = uow.session.get_one(CaseRow, ids["withdrawn"]).municipality_code
         uow.commit()

@@ -104,7 +104,7 @@ def test_rotation_reseals_everything_so_the_old_key_can_be_dropped(service, data
     round_id = live_a_round(service)["round"]
     old = parse_keys(TEST_KEYS, "test").current
     fresh = key_line(*new_key())
-    with UnitOfWork(service.app.state.sessions) as uow:
+    with UnitOfWork(service.app.state.database.sessions) as uow:
         stored = key_usage(uow)
     assert stored[old] == 41 + 2 * 1  # every case, and the round file and result of one solve
     with sessions_with(database_url, f"{fresh},{TEST_KEYS}") as both:
@@ -114,23 +114,23 @@ def test_rotation_reseals_everything_so_the_old_key_can_be_dropped(service, data
         assert set(key_usage(uow)) == {parse_keys(fresh, "test").current}
         row = uow.session.get_one(CaseRow, case_id)
         assert case_spec(row)["safety"] == MARKED["safety"]
-        assert replay(uow, round_id)[2]  # the round file and result open and agree
+        assert replay(uow, round_id).same  # the round file and result open and agree
         assert reseal(uow) == Counter()
 
 
 def test_rows_stored_before_sealing_are_read_and_sealed_by_rotation(service, raw):
     """A case stored in plain (before migration 0003) stays readable until rotation seals it."""
     case_id = post_marked_case(service)
-    with UnitOfWork(service.app.state.sessions) as uow:
+    with UnitOfWork(service.app.state.database.sessions) as uow:
         full = case_spec(uow.session.get_one(CaseRow, case_id))
         uow.session.execute(update(CaseRow).where(CaseRow.id == case_id).values(
             spec=full, sealed_spec=None))
         uow.commit()
     worker = service.as_("0127", "case_worker")
     assert worker.get(f"/cases/{case_id}").json()["safety"] == MARKED["safety"]
-    with UnitOfWork(service.app.state.sessions) as uow:
+    with UnitOfWork(service.app.state.database.sessions) as uow:
         assert key_usage(uow)[PLAIN] == 1
-    assert sum(reseal_all(service.app.state.sessions).values()) == 1
+    assert sum(reseal_all(service.app.state.database.sessions).values()) == 1
     assert marked_in(every_cell(raw)) == []
     assert worker.get(f"/cases/{case_id}").json()["safety"] == MARKED["safety"]
 

@@ -28,7 +28,7 @@ class JsonBodyRoute(APIRoute):
         handle = super().get_route_handler()
         if self.body_field is None:
             return handle
-        adapter = TypeAdapter(self.body_field.field_info.annotation)
+        adapter: TypeAdapter[Any] = TypeAdapter(self.body_field.field_info.annotation)  # type: ignore[arg-type]
 
         async def read_then_handle(request: Request) -> Response:
             body = await request.body()

@@ -1,58 +1,23 @@
-"""What routes depend on: a unit of work, the signed-in actor, settings, and a page."""
+"""What the API's routes add to the shared HTTP layer: the person behind the bearer token, and
+routes that read their body strictly and end their transaction at once."""
 
 from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import Depends, HTTPException, Query, Request
-from fastapi.concurrency import run_in_threadpool
+from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from exchange.api.bodies import JsonBodyRoute
-from exchange.api.throttle import client_address, retry_after
-from exchange.persistence.database import UnitOfWork
-from exchange.services.access import Actor, audit
-from exchange.services.errors import Forbidden, NotFound, ServiceError
+from exchange.http.deps import database_of
+from exchange.http.throttle import client_address, retry_after
+from exchange.services.access import Actor
 from exchange.services.users import authenticate
-from exchange.settings import Settings
 
 _bearer = HTTPBearer(auto_error=False, description="An API token from `exchange user create`.")
-
-
-async def get_uow(request: Request) -> AsyncIterator[UnitOfWork]:
-    """A unit of work for the request; anything not committed by the route is rolled back.
-
-    It ends on the event loop, never waiting for a worker thread, so a transaction begun by a
-    route is always ended (see `make_engine` on SQLite's writer lock). A refusal other than a
-    denial (already recorded where it was decided) is audited here, after the rollback.
-    """
-    with UnitOfWork(request.app.state.sessions) as uow:
-        try:
-            yield uow
-        except ServiceError as error:
-            uow.session.rollback()
-            if not isinstance(error, NotFound | Forbidden):
-                # in a worker thread: the event loop must stay free to end other transactions
-                await run_in_threadpool(_record_refusal, uow, request, error)
-            raise
-
-
-def _record_refusal(uow: UnitOfWork, request: Request, error: ServiceError) -> None:
-    actor = getattr(request.state, "actor", None)
-    if actor is None:
-        return
-    route = request.scope.get("route")
-    path = route.path if route else ""
-    audit(uow, actor, f"{request.method} {path}"[:40], path.strip("/").split("/")[0] or "request",
-          next(iter(request.path_params.values()), None), error.code)
-    uow.commit()
-
-
-UowDep = Annotated[UnitOfWork, Depends(get_uow)]
 
 
 class EndsTransaction(JsonBodyRoute):
@@ -76,28 +41,22 @@ def _ending(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     def run(*args: Any, **kwargs: Any) -> Any:
         try:
             return endpoint(*args, **kwargs)
-        finally:  # what the route committed stays; the rest (reads) ends here
-            kwargs["uow"].session.rollback()
+        finally:  # what the use cases committed stays; the rest (reads) ends here
+            kwargs["uow"].rollback()
 
     return run
 
 
-def get_settings(request: Request) -> Settings:
-    return request.app.state.settings
-
-
-SettingsDep = Annotated[Settings, Depends(get_settings)]
-
-
 def get_actor(request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None,
                                                        Depends(_bearer)]) -> Actor:
-    """The person behind the bearer token, or 401; looked up in a transaction of its own."""
+    """The person behind the bearer token, or 401; looked up in a transaction of its own, and a
+    token that lets nobody in is audited (`exchange.services.users`)."""
     actor, limit, address = None, request.app.state.sign_in_limit, client_address(request)
     if credentials:
         if wait := limit.wait(address):
             raise HTTPException(429, "Too many unknown tokens from this address; wait before "
                                 "trying again.", headers=retry_after(wait))
-        with UnitOfWork(request.app.state.sessions) as uow:
+        with database_of(request).unit_of_work() as uow:
             actor = authenticate(uow, credentials.credentials)
         if actor is None:
             limit.failed(address)
@@ -110,19 +69,3 @@ def get_actor(request: Request, credentials: Annotated[HTTPAuthorizationCredenti
 
 
 ActorDep = Annotated[Actor, Depends(get_actor)]
-
-
-@dataclass(frozen=True)
-class PageParams:
-    limit: int
-    offset: int
-
-
-def get_page(settings: SettingsDep,
-             limit: Annotated[int, Query(ge=1, description="Items per page.")] = 50,
-             offset: Annotated[int, Query(ge=0, le=10**9, description="Items to skip.")] = 0
-             ) -> PageParams:
-    return PageParams(min(limit, settings.page_size_max), offset)
-
-
-PageDep = Annotated[PageParams, Depends(get_page)]

@@ -14,8 +14,6 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException
 
 from exchange.formats import describe
@@ -109,16 +107,6 @@ def install(app: FastAPI) -> None:
             errors.append({"path": found.path, "message": found.message})
         return problem(request, 422, "Invalid input",
                        "Correct the fields listed and send it again.", errors)
-
-    @app.exception_handler(StaleDataError)
-    async def _stale(request: Request, _: StaleDataError) -> JSONResponse:
-        return problem(request, 409, "Changed by someone else",
-                       "Another change was saved first; read it again and redo your change.")
-
-    @app.exception_handler(IntegrityError)
-    async def _integrity(request: Request, _: IntegrityError) -> JSONResponse:
-        return problem(request, 409, "Conflict",
-                       "This clashes with something stored meanwhile; read it again and retry.")
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, error: HTTPException) -> JSONResponse:

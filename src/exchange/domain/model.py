@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-ROUND_FORMAT = "exchange-round/1"
-RESULT_FORMAT = "exchange-result/1"
+ROUND_FORMAT: Final = "exchange-round/1"
+RESULT_FORMAT: Final = "exchange-result/1"
 
 
 class Urgency(StrEnum):

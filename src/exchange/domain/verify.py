@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 
 from exchange.domain import rules as r
-from exchange.domain.model import Case, Reason, Result, Round, School, Unit
+from exchange.domain.model import Case, Proposal, Reason, Result, Round, School, Stage, Unit
 
 
 def violations(round_: Round, result: Result, *, check_reasons: bool = False) -> list[str]:
@@ -27,7 +27,7 @@ def violations(round_: Round, result: Result, *, check_reasons: bool = False) ->
     schools = {school.id: school for school in round_.schools}
     found: list[str] = []
     found += _check_coverage(round_, result)
-    school_load: Counter[tuple[str, str]] = Counter()
+    school_load: Counter[tuple[str, Stage]] = Counter()
     for proposal in result.proposals:
         case, unit = cases.get(proposal.case), units.get(proposal.unit)
         if case is None or unit is None:
@@ -36,7 +36,7 @@ def violations(round_: Round, result: Result, *, check_reasons: bool = False) ->
         found += _check_pair(round_, case, unit, _named_first(round_, schools, proposal))
         found += _check_schools(round_, schools, case, unit, proposal, school_load)
     for (school_id, stage), load in sorted(school_load.items()):
-        free = schools[school_id].free_places.get(stage, 0)  # type: ignore[call-overload]
+        free = schools[school_id].free_places.get(stage, 0)
         if load > free:
             found.append(f"school {school_id}: {load} children in {stage}, {free} free places")
     found += _check_ledger(round_, result)
@@ -63,7 +63,7 @@ def _check_coverage(round_: Round, result: Result) -> list[str]:
     return found
 
 
-def _named_first(round_: Round, schools: dict[str, School], proposal) -> list[School]:
+def _named_first(round_: Round, schools: dict[str, School], proposal: Proposal) -> list[School]:
     """All schools, those the proposal names first (repeated, which changes nothing): the same
     rule, in an order that usually stops at the first school (a national round has thousands)."""
     return [schools[p.school] for p in proposal.schools if p.school in schools] + round_.schools
@@ -77,7 +77,9 @@ def _check_pair(round_: Round, case: Case, unit: Unit, schools: list[School]) ->
     return found
 
 
-def _check_schools(round_, schools, case, unit, proposal, school_load) -> list[str]:
+def _check_schools(round_: Round, schools: dict[str, School], case: Case, unit: Unit,
+                   proposal: Proposal, school_load: Counter[tuple[str, Stage]]
+                   ) -> list[str]:
     rules, where = round_.network.rules, f"proposal {case.id}->{unit.id}"
     expected = {
         i
@@ -97,9 +99,9 @@ def _check_schools(round_, schools, case, unit, proposal, school_load) -> list[s
             continue
         stage = r.needs_school_place(child, rules)
         school = schools.get(place.school or "")
-        if school is None or place.stage != stage:
+        if stage is None or school is None or place.stage != stage:
             found.append(f"{where}: child {place.child} has no valid school for stage {stage}")
-        elif not r.school_within_reach(school, unit, stage, rules):  # type: ignore[arg-type]
+        elif not r.school_within_reach(school, unit, stage, rules):
             found.append(f"{where}: school {school.id} is out of reach for child {place.child}")
         else:
             school_load[(school.id, stage)] += 1

@@ -165,7 +165,7 @@ def _cross_checks(data: dict[str, Any]) -> list[Problem]:
         ids = [item.get(key) for _, item in items]
         seen = Counter(i for i in ids if isinstance(i, str))
         for index, item in items:
-            if seen[item.get(key)] > 1:
+            if seen[str(item.get(key))] > 1 and isinstance(item.get(key), str):
                 problems.append(Problem(f"{section}[{index}].{key}",
                                         f'duplicate {key} "{item.get(key)}"'))
         if section == "municipalities":

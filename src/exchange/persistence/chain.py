@@ -79,7 +79,7 @@ def record(session: Session, entries: list[dict[str, Any]]) -> None:
     current transaction commits; a rollback discards them with everything else."""
     session.connection()  # begin the transaction the entries belong to
     transaction = session.get_transaction()
-    held = session.info.get(_PENDING)
+    held: tuple[Any, list[dict[str, Any]]] | None = session.info.get(_PENDING)
     if held is None or held[0] is not transaction:
         held = session.info[_PENDING] = (transaction, [])
     held[1].extend(entries)

@@ -97,6 +97,7 @@ class UnitOfWork:
 
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
+        self.depth = 0  # how many use cases are running in it (`exchange.services.unit_of_work`)
 
     def __enter__(self) -> Self:
         self.session = self._sessions()
@@ -109,6 +110,10 @@ class UnitOfWork:
 
     def commit(self) -> None:
         self.session.commit()
+
+    def rollback(self) -> None:
+        """Undo what the transaction did so far; the unit of work may go on."""
+        self.session.rollback()
 
     @property
     def keyring(self) -> Keyring:

@@ -1,4 +1,5 @@
-"""The tables, as typed SQLAlchemy rows. Statuses are the lifecycles of the domain's words.
+"""The tables, as typed SQLAlchemy rows. Roles and statuses are the domain's
+(`exchange.domain.lifecycle`), stored as their words.
 
 Case and unit details live in one JSON `spec` column each, shaped exactly like the case and the
 unit of the round file (`exchange.domain.model`), so that their fields are defined once. A case's
@@ -14,8 +15,10 @@ import datetime as dt
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from exchange.domain.lifecycle import CaseStatus, ProposalStatus, Role, RoundStatus, UnitStatus
 
 
 def now() -> dt.datetime:
@@ -23,44 +26,12 @@ def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
-class Role(StrEnum):
-    COORDINATOR = "coordinator"
-    HOUSING_OFFICER = "housing_officer"
-    CASE_WORKER = "case_worker"
-    AUDITOR = "auditor"
-
-
-class UnitStatus(StrEnum):
-    DRAFT = "draft"
-    AVAILABLE = "available"
-    PROPOSED = "proposed"
-    RESERVED = "reserved"
-    LET = "let"
-    WITHDRAWN = "withdrawn"
-
-
-class CaseStatus(StrEnum):
-    OPEN = "open"
-    PROPOSED = "proposed"
-    ACCEPTED = "accepted"
-    HOUSED = "housed"
-    WITHDRAWN = "withdrawn"
-
-
-class RoundStatus(StrEnum):
-    OPEN = "open"
-    SOLVING = "solving"
-    SOLVED = "solved"
-    PUBLISHED = "published"
-    CLOSED = "closed"
-
-
-class ProposalStatus(StrEnum):
-    PROPOSED = "proposed"
-    ACCEPTED = "accepted"
-    DECLINED = "declined"
-    CONFIRMED = "confirmed"
-    EXPIRED = "expired"
+def _word(kind: type[StrEnum]) -> Enum:
+    """A role or status column: stored as its word (VARCHAR(20), no database enum type), read
+    back as the domain's enum; a word the domain does not know is refused."""
+    return Enum(kind, native_enum=False, create_constraint=False, length=20,
+                values_callable=lambda members: [m.value for m in members],
+                validate_strings=True)
 
 
 class Base(DeclarativeBase):
@@ -92,7 +63,7 @@ class UserRow(Base):
     __tablename__ = "users"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
-    role: Mapped[Role] = mapped_column(String(20))
+    role: Mapped[Role] = mapped_column(_word(Role))
     municipality_code: Mapped[str] = mapped_column(ForeignKey("municipalities.code"))
     created_at: Mapped[dt.datetime] = mapped_column(default=now)
 
@@ -127,7 +98,7 @@ class UnitRow(_Versioned, Base):
     __tablename__ = "units"
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     municipality_code: Mapped[str] = mapped_column(ForeignKey("municipalities.code"), index=True)
-    status: Mapped[UnitStatus] = mapped_column(String(20), index=True)
+    status: Mapped[UnitStatus] = mapped_column(_word(UnitStatus), index=True)
     pledged_until: Mapped[dt.date | None]
     district: Mapped[str | None] = mapped_column(String(100))
     spec: Mapped[dict[str, Any]]
@@ -139,7 +110,7 @@ class CaseRow(_Versioned, Base):
     __tablename__ = "cases"
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     municipality_code: Mapped[str] = mapped_column(ForeignKey("municipalities.code"), index=True)
-    status: Mapped[CaseStatus] = mapped_column(String(20), index=True)
+    status: Mapped[CaseStatus] = mapped_column(_word(CaseStatus), index=True)
     urgency: Mapped[str] = mapped_column(String(10))
     waiting_since: Mapped[dt.date]
     move_in_from: Mapped[dt.date | None]
@@ -173,10 +144,11 @@ class RoundRow(_Versioned, Base):
     id: Mapped[str] = mapped_column(String(120), primary_key=True)
     network_id: Mapped[str] = mapped_column(ForeignKey("networks.id"))
     period: Mapped[str] = mapped_column(String(7))
-    status: Mapped[RoundStatus] = mapped_column(String(20))
-    previous_status: Mapped[RoundStatus | None] = mapped_column(String(20))
+    status: Mapped[RoundStatus] = mapped_column(_word(RoundStatus))
+    previous_status: Mapped[RoundStatus | None] = mapped_column(_word(RoundStatus))
     progress: Mapped[str] = mapped_column(String(300), default="")
     heartbeat_at: Mapped[dt.datetime | None]
+    stale_after: Mapped[float | None]  # seconds its solve may stay silent before it is dead
     solve_token: Mapped[str | None] = mapped_column(String(64))
     opened_at: Mapped[dt.datetime] = mapped_column(default=now)
     published_at: Mapped[dt.datetime | None]
@@ -197,6 +169,7 @@ class SolveRow(Base):
     status: Mapped[str] = mapped_column(String(20))
     placed: Mapped[dict[str, Any]]
     seconds: Mapped[float]
+    params: Mapped[dict[str, Any] | None]  # the `SolveParams` it was solved with
     solved_at: Mapped[dt.datetime] = mapped_column(default=now)
     erased_at: Mapped[dt.datetime | None]
 
@@ -210,7 +183,7 @@ class ProposalRow(_Versioned, Base):
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"))
     unit_id: Mapped[str] = mapped_column(ForeignKey("units.id"), index=True)
     schools: Mapped[list[Any]]
-    status: Mapped[ProposalStatus] = mapped_column(String(20))
+    status: Mapped[ProposalStatus] = mapped_column(_word(ProposalStatus))
     published: Mapped[bool] = mapped_column(default=False)
     decline_reason: Mapped[str | None] = mapped_column(String(40))
     answered_at: Mapped[dt.datetime | None]

@@ -3,6 +3,11 @@
 Every lookup by id goes through a scope below, so an object outside the caller's reach is
 indistinguishable from one that does not exist (404). A role that lacks a function altogether
 gets 403. Both are audited as denials.
+
+A refused id is filed in the caller's network's trail by its id only when the object belongs to
+that network; otherwise, whether it exists elsewhere or nowhere, as `REFUSED_ID`, so that no
+auditor learns which ids another network holds. A denial of another network's object is filed in
+that network's trail as well, with its id, for the auditor who answers for it.
 """
 
 from __future__ import annotations
@@ -13,23 +18,25 @@ from typing import Any, NoReturn
 
 from sqlalchemy import ColumnElement, Select, false, select
 
+from exchange.domain.lifecycle import Role
 from exchange.persistence import chain
-from exchange.persistence.database import UnitOfWork
 from exchange.persistence.rows import (
     CaseRow,
     MunicipalityRow,
     ProposalRow,
-    Role,
     RoundRow,
     SchoolRow,
     UnitRow,
     now,
 )
 from exchange.services.errors import Forbidden, NotFound
+from exchange.services.unit_of_work import UnitOfWork, use_case
 
 _ID = re.compile(r"[A-Za-z0-9_.:-]{1,120}")
-_ROWS = {"case": CaseRow, "unit": UnitRow, "proposal": ProposalRow, "round": RoundRow,
-         "school": SchoolRow}
+#: How the trail names an id that was refused and is not the caller's network's to know.
+REFUSED_ID = "(refused id)"
+_OWNED_BY_MEMBERS: dict[str, type[CaseRow] | type[UnitRow] | type[SchoolRow]] = {
+    "case": CaseRow, "unit": UnitRow, "school": SchoolRow}
 
 
 @dataclass(frozen=True)
@@ -44,8 +51,9 @@ class Actor:
 
 def audit(uow: UnitOfWork, actor: Actor | None, action: str, kind: str,
           object_id: str | None = None, outcome: str = "ok", network: str | None = None) -> None:
-    """Add an audit entry to the unit of work: ids and words only, never content. Without an
-    actor (a command run by the operator) the entry is filed under `network`."""
+    """Add an audit entry to the unit of work: ids and words only, never content. It is filed
+    in `network`'s trail when given, otherwise in the actor's network's (a command run by the
+    operator, without an actor, names the network)."""
     audit_each(uow, actor, action, kind, [object_id], outcome, network)
 
 
@@ -56,12 +64,20 @@ def audit_each(uow: UnitOfWork, actor: Actor | None, action: str, kind: str,
     and inserted in a single statement when the unit of work commits."""
     who = {"user_id": actor.user_id if actor else None, "role": actor.role if actor else None,
            "municipality_code": actor.municipality if actor else None,
-           "network_id": actor.network if actor else network, "at": now()}
+           "network_id": network or (actor.network if actor else None), "at": now()}
     chain.record(uow.session, [
         {**who, "action": action, "object_type": kind, "outcome": outcome,
          # whatever a caller typed into a URL stays out of the trail
          "object_id": i if i is None or _ID.fullmatch(i) else "(not an id)"}
         for i in object_ids])
+
+
+@use_case
+def record(uow: UnitOfWork, actor: Actor | None, action: str, kind: str,
+           object_id: str | None = None, outcome: str = "ok") -> None:
+    """Audit at once something refused outside the services (an invalid request, a forged
+    form), in the actor's network's trail."""
+    audit(uow, actor, action, kind, object_id, outcome)
 
 
 def deny(uow: UnitOfWork, actor: Actor, action: str, kind: str, object_id: str | None,
@@ -130,7 +146,7 @@ def school_scope(actor: Actor, writing: bool = False) -> ColumnElement[bool]:
     return SchoolRow.municipality_code.in_(members(actor))
 
 
-def proposals(actor: Actor) -> Select[tuple[ProposalRow]]:
+def proposals(actor: Actor) -> Select[ProposalRow]:
     """The proposals the caller reaches, with their case, unit and round joined."""
     return (select(ProposalRow).join(CaseRow, ProposalRow.case_id == CaseRow.id)
             .join(UnitRow, ProposalRow.unit_id == UnitRow.id)
@@ -143,8 +159,26 @@ def one(uow: UnitOfWork, actor: Actor, statement: Select[Any], kind: str, object
     """The single row a scoped statement finds, or a denial recorded as such and a 404."""
     row = uow.session.scalars(statement).first()
     if row is None:
-        exists = uow.session.get(_ROWS[kind], object_id) is not None
-        deny(uow, actor, action, kind, object_id if exists else "(unknown id)", NotFound(
-            f"There is no such {kind}, or it is not one you can reach; check the id in the list "
-            f"of {kind}s you can see."))
+        refused = NotFound(f"There is no such {kind}, or it is not one you can reach; check the "
+                           f"id in the list of {kind}s you can see.")
+        owner = owner_network(uow, kind, object_id)
+        uow.session.rollback()
+        audit(uow, actor, action, kind, object_id if owner == actor.network else REFUSED_ID,
+              "denied")
+        if owner is not None and owner != actor.network:
+            audit(uow, actor, action, kind, object_id, "denied", network=owner)
+        uow.commit()
+        raise refused
     return row
+
+
+def owner_network(uow: UnitOfWork, kind: str, object_id: str) -> str | None:
+    """The network an object of `kind` belongs to, or None when there is no such object."""
+    if kind == "round":
+        return uow.session.scalar(select(RoundRow.network_id).where(RoundRow.id == object_id))
+    if kind == "proposal":
+        return uow.session.scalar(select(RoundRow.network_id).join(
+            ProposalRow, ProposalRow.round_id == RoundRow.id).where(ProposalRow.id == object_id))
+    row = _OWNED_BY_MEMBERS[kind]
+    return uow.session.scalar(select(MunicipalityRow.network_id).join(
+        row, row.municipality_code == MunicipalityRow.code).where(row.id == object_id))

@@ -16,7 +16,6 @@ from sqlalchemy import ColumnElement, Table, func, insert, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from exchange.persistence import chain
-from exchange.persistence.database import UnitOfWork
 from exchange.persistence.rows import (
     AuditRow,
     Base,
@@ -38,6 +37,7 @@ from exchange.services.access import audit
 from exchange.services.backup_rows import BadExport, decode_row, encode_row, validated
 from exchange.services.errors import Conflict, NotFound
 from exchange.services.sealed import SEALED_COLUMNS, case_spec, solve_text
+from exchange.services.unit_of_work import UnitOfWork, use_case
 
 FORMAT = "exchange-export/1"
 LEFT_OUT = {"web_sessions", "alembic_version"}
@@ -70,6 +70,7 @@ def tables() -> list[Table]:
     return [t for t in Base.metadata.sorted_tables if t.name not in LEFT_OUT]
 
 
+@use_case
 def export_network(uow: UnitOfWork, network: str) -> dict[str, Any]:
     """The whole network as a JSON-ready document; the export itself is audited in it."""
     if uow.session.get(NetworkRow, network) is None:
@@ -87,6 +88,7 @@ def export_network(uow: UnitOfWork, network: str) -> dict[str, Any]:
             "schema": _revision(uow), "keys": keys, "tables": rows}
 
 
+@use_case
 def import_network(uow: UnitOfWork, document: Any) -> dict[str, int]:
     """Restore an exported network into this database, which must hold none of its rows;
     how many rows each table received. Nothing is kept unless all of it is (the caller

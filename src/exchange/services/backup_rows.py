@@ -23,7 +23,7 @@ class BadExport(ServiceError):
     code = "invalid"
 
 
-def encode_row(table: Table, row: Mapping[str, Any]) -> dict[str, Any]:
+def encode_row(table: Table, row: Mapping[Any, Any]) -> dict[str, Any]:
     """A row as JSON values: times and dates in ISO 8601, bytes in base64."""
     return {column.name: _encode(row[column.name]) for column in table.columns}
 

@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from pydantic import BaseModel
 from sqlalchemy import select
 
+from exchange.domain.lifecycle import LIVE_PROPOSALS, CaseStatus, Role, is_final, move
 from exchange.domain.model import Case, Rules
 from exchange.domain.rules import broken_rules, needs_school_place, stage_of
-from exchange.persistence.database import UnitOfWork
-from exchange.persistence.rows import (
-    CaseRow,
-    CaseStatus,
-    ProposalRow,
-    ProposalStatus,
-    Role,
-    SchoolRow,
-    UnitRow,
-)
+from exchange.persistence.rows import CaseRow, ProposalRow, SchoolRow, UnitRow
 from exchange.services.access import Actor, audit, audit_each, case_scope, one, require
 from exchange.services.errors import Conflict, FieldProblem, Invalid
 from exchange.services.records import (
+    Paging,
     as_case,
     as_rules,
     as_school,
@@ -32,13 +22,20 @@ from exchange.services.records import (
     page,
     profile,
 )
-from exchange.services.schemas import CaseSummary, CaseView
+from exchange.services.schemas import (
+    CaseCreate,
+    CaseOut,
+    CaseSummary,
+    CaseUpdate,
+    CaseView,
+    Page,
+)
 from exchange.services.sealed import case_spec, store_case_spec
+from exchange.services.unit_of_work import UnitOfWork, use_case
 
-LIVE = (ProposalStatus.PROPOSED, ProposalStatus.ACCEPTED)
 
-
-def post_case(uow: UnitOfWork, actor: Actor, body: BaseModel) -> CaseRow:
+@use_case
+def post_case(uow: UnitOfWork, actor: Actor, body: CaseCreate) -> CaseView:
     """A new open case of the case worker's municipality."""
     require(uow, actor, "create", "case", Role.CASE_WORKER)
     _check(body)
@@ -48,82 +45,100 @@ def post_case(uow: UnitOfWork, actor: Actor, body: BaseModel) -> CaseRow:
     uow.session.add(row)
     uow.session.flush()
     audit(uow, actor, "create", "case", row.id)
-    return row
+    return _whole(row)
 
 
-def list_cases(uow: UnitOfWork, actor: Actor, limit: int, offset: int,
-               status: CaseStatus | None = None) -> tuple[list[CaseRow], int]:
+@use_case
+def list_cases(uow: UnitOfWork, actor: Actor, paging: Paging,
+               status: CaseStatus | None = None) -> Page[CaseOut]:
     """The cases the caller reaches (her own, or the network's for the coordinator)."""
     require(uow, actor, "list", "case", Role.CASE_WORKER, Role.COORDINATOR)
     statement = select(CaseRow).where(case_scope(actor)).order_by(CaseRow.created_at, CaseRow.id)
     if status is not None:
         statement = statement.where(CaseRow.status == status)
-    rows, total = page(uow, statement, limit, offset)
+    rows, total = page(uow, statement, paging)
     if rows:
         audit_each(uow, actor, "read", "case", [row.id for row in rows])
-    return rows, total
+    return Page[CaseOut](items=[case_view(actor, row) for row in rows], total=total,
+                         limit=paging.limit, offset=paging.offset)
 
 
-def get_case(uow: UnitOfWork, actor: Actor, case_id: str, action: str = "read") -> CaseRow:
-    """One case the caller reaches, or a 404."""
+@use_case
+def get_case(uow: UnitOfWork, actor: Actor, case_id: str) -> CaseOut:
+    """One case the caller reaches, as she may see it; a read is audited."""
+    row = find_case(uow, actor, case_id)
+    audit(uow, actor, "read", "case", row.id)
+    return case_view(actor, row)
+
+
+@use_case
+def reach_case(uow: UnitOfWork, actor: Actor, case_id: str, action: str) -> None:
+    """Refuse (404, audited) a case the caller may not `action`, before anything is read."""
+    find_case(uow, actor, case_id, action)
+
+
+def find_case(uow: UnitOfWork, actor: Actor, case_id: str, action: str = "read") -> CaseRow:
+    """The row of one case the caller reaches, or a 404 (for other services)."""
     require(uow, actor, action, "case", Role.CASE_WORKER, Role.COORDINATOR)
-    row = one(uow, actor, select(CaseRow).where(CaseRow.id == case_id, case_scope(actor)),
-              "case", case_id, action)
-    if action == "read":
-        audit(uow, actor, "read", "case", row.id)
+    row: CaseRow = one(uow, actor, select(CaseRow).where(CaseRow.id == case_id,
+                                                         case_scope(actor)),
+                       "case", case_id, action)
     return row
 
 
-def update_case(uow: UnitOfWork, actor: Actor, case_id: str, body: Any) -> CaseRow:
+@use_case
+def update_case(uow: UnitOfWork, actor: Actor, case_id: str, body: CaseUpdate) -> CaseView:
     """Replace a case's needs; a live proposal that no longer passes every rule is withdrawn."""
     require(uow, actor, "update", "case", Role.CASE_WORKER)
-    row = get_case(uow, actor, case_id, "update")
+    row = find_case(uow, actor, case_id, "update")
     check_version(row, body.version)
-    if row.status in (CaseStatus.HOUSED, CaseStatus.WITHDRAWN):
+    if is_final(row.status):
         raise Conflict(f"The case is {row.status}; it can no longer be changed.")
     _check(body)
     _set(uow, row, body)
     _withdraw_broken_proposals(uow, actor, row)
     audit(uow, actor, "update", "case", row.id)
-    return row
+    return _whole(row)
 
 
-def withdraw_case(uow: UnitOfWork, actor: Actor, case_id: str, version: int) -> CaseRow:
+@use_case
+def withdraw_case(uow: UnitOfWork, actor: Actor, case_id: str, version: int) -> CaseView:
     """Withdraw a case; its live proposal ends and the unit returns to the pool."""
     require(uow, actor, "withdraw", "case", Role.CASE_WORKER)
-    row = get_case(uow, actor, case_id, "withdraw")
+    row = find_case(uow, actor, case_id, "withdraw")
     check_version(row, version)
-    if row.status in (CaseStatus.HOUSED, CaseStatus.WITHDRAWN):
-        raise Conflict(f"The case is already {row.status}.")
+    row.status = move(row.status, CaseStatus.WITHDRAWN, "case")
     for proposal in _live_proposals(uow, row):
         end_proposal(uow, proposal)
         audit(uow, actor, "expire", "proposal", proposal.id)
-    row.status = CaseStatus.WITHDRAWN
     audit(uow, actor, "withdraw", "case", row.id)
-    return row
+    return _whole(row)
 
 
-def case_view(actor: Actor, row: CaseRow) -> BaseModel:
+def case_view(actor: Actor, row: CaseRow) -> CaseOut:
     """The case as this caller may see it: whole for its case worker (its profile only once
     its details were erased), anonymised otherwise."""
     if actor.role is Role.CASE_WORKER:
-        return CaseView.model_validate({**case_spec(row), "move_in_from": row.move_in_from,
-                                        "id": row.id, "municipality": row.municipality_code,
-                                        "status": row.status, "version": row.version,
-                                        "created_at": row.created_at,
-                                        "updated_at": row.updated_at})
+        return _whole(row)
     return CaseSummary(
         id=row.id, municipality=row.municipality_code, status=row.status,
         urgency=row.urgency, waiting_since=row.waiting_since, rooms_min=row.spec["rooms_min"],
         rooms_max=row.spec["rooms_max"], **profile(row))
 
 
-def _check(body: Any) -> None:
+def _whole(row: CaseRow) -> CaseView:
+    return CaseView.model_validate({**case_spec(row), "move_in_from": row.move_in_from,
+                                    "id": row.id, "municipality": row.municipality_code,
+                                    "status": row.status, "version": row.version,
+                                    "created_at": row.created_at, "updated_at": row.updated_at})
+
+
+def _check(body: CaseCreate) -> None:
     if body.rooms_min > body.rooms_max:
         raise Invalid([FieldProblem("rooms_min", "must not exceed rooms_max", "rooms_order")])
 
 
-def _set(uow: UnitOfWork, row: CaseRow, body: Any) -> None:
+def _set(uow: UnitOfWork, row: CaseRow, body: CaseCreate) -> None:
     """The case's columns from a posted or updated body; its spec is sealed."""
     store_case_spec(uow, row, body.model_dump(mode="json", exclude={"move_in_from", "version"}))
     row.urgency, row.waiting_since = body.urgency.value, body.waiting_since
@@ -132,11 +147,12 @@ def _set(uow: UnitOfWork, row: CaseRow, body: Any) -> None:
 
 def _live_proposals(uow: UnitOfWork, case: CaseRow) -> list[ProposalRow]:
     return list(uow.session.scalars(select(ProposalRow).where(
-        ProposalRow.case_id == case.id, ProposalRow.status.in_(LIVE))))
+        ProposalRow.case_id == case.id, ProposalRow.status.in_(LIVE_PROPOSALS))))
 
 
 def _withdraw_broken_proposals(uow: UnitOfWork, actor: Actor, case: CaseRow) -> None:
-    """A changed case keeps a live proposal only if the unit still passes every rule for it."""
+    """A changed case keeps a live proposal only if the unit still passes every rule of the
+    table for it (at the schools the proposal names) and the school places still fit."""
     rules = as_rules(uow, actor.network)
     for proposal in _live_proposals(uow, case):
         unit = uow.session.get_one(UnitRow, proposal.unit_id)
@@ -158,4 +174,3 @@ def _same_school_plan(case: Case, proposal: ProposalRow, rules: Rules) -> bool:
               if c.keep_school is not None or needs_school_place(c, rules) is not None}
     planned = {p["child"]: (p["stage"], p["school"] is None) for p in proposal.schools}
     return wanted == planned
-

@@ -8,16 +8,16 @@ the audit trail shows where everything came from. Ids are given anew.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from exchange.domain.lifecycle import Role
 from exchange.domain.model import Round
-from exchange.persistence.database import UnitOfWork
 from exchange.persistence.rows import (
     LedgerEntryRow,
     MunicipalityRow,
     NetworkRow,
-    Role,
     SchoolRow,
     UserRow,
 )
@@ -25,10 +25,35 @@ from exchange.services.access import Actor
 from exchange.services.cases import post_case
 from exchange.services.errors import Conflict
 from exchange.services.schemas import CaseCreate, UnitCreate
+from exchange.services.unit_of_work import UnitOfWork, use_case
 from exchange.services.units import pledge_unit
-from exchange.services.users import create_user, issue_token, revoke_user_tokens
+from exchange.services.users import Issued, create_user, renew_token, revoke_user_tokens
 
 
+@dataclass(frozen=True)
+class Loaded:
+    """What `load` did: whether the network was new, and the demo tokens it issued."""
+
+    network: str
+    new: bool
+    issued: list[Issued] = field(default_factory=list)
+
+
+@use_case
+def load(uow: UnitOfWork, round_: Round, demo: bool,
+         progress: Callable[[str], None] = lambda _: None) -> Loaded:
+    """Load the network of a round file unless it is loaded already (then only a `demo` load
+    goes on); with `demo`, give every demo user a fresh token."""
+    network = round_.network.id
+    new = uow.session.get(NetworkRow, network) is None
+    if new:
+        load_network(uow, round_, progress)
+    elif not demo:
+        raise Conflict(f"Network {network} is already loaded.")
+    return Loaded(network, new, demo_users(uow, network) if demo else [])
+
+
+@use_case
 def load_network(uow: UnitOfWork, round_: Round,
                  progress: Callable[[str], None] = lambda _: None) -> None:
     """Store the network of a round file with its schools, units and open cases."""
@@ -38,7 +63,8 @@ def load_network(uow: UnitOfWork, round_: Round,
     taken = uow.session.scalars(select(MunicipalityRow.code).where(MunicipalityRow.code.in_(
         [m.code for m in round_.municipalities]))).first()
     if taken is not None:
-        raise Conflict(f"Municipality {taken} already belongs to another network here.")
+        raise Conflict(f"Municipality {taken} already belongs to another network here; a "
+                       "municipality is a member of one network only.")
     uow.session.add(NetworkRow(id=network.id, name=network.name,
                                rules=network.rules.model_dump(mode="json")))
     uow.session.flush()  # rows without relationships are inserted in no set order
@@ -71,7 +97,8 @@ def load_network(uow: UnitOfWork, round_: Round,
             progress(f"{i} of {len(round_.cases)} cases posted")
 
 
-def demo_users(uow: UnitOfWork, network: str) -> list[tuple[UserRow, str]]:
+@use_case
+def demo_users(uow: UnitOfWork, network: str) -> list[Issued]:
     """One user per role and member, each with a fresh token; earlier demo tokens are revoked."""
     issued = []
     for member in uow.session.scalars(select(MunicipalityRow).where(
@@ -83,7 +110,7 @@ def demo_users(uow: UnitOfWork, network: str) -> list[tuple[UserRow, str]]:
                                           member.code))
             else:
                 revoke_user_tokens(uow, user.id)
-                issued.append((user, issue_token(uow, user)))
+                issued.append(renew_token(uow, user.id))
     return issued
 
 

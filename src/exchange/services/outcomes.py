@@ -7,35 +7,27 @@ from collections import defaultdict
 
 from sqlalchemy import func, select
 
+from exchange.domain.lifecycle import CaseStatus, ProposalStatus, Role, UnitStatus
 from exchange.domain.model import Unplaced, Urgency
-from exchange.persistence.database import UnitOfWork
-from exchange.persistence.rows import (
-    CaseRow,
-    CaseStatus,
-    ProposalRow,
-    ProposalStatus,
-    Role,
-    RoundRow,
-    SolveRow,
-    UnitRow,
-    UnitStatus,
-)
+from exchange.persistence.rows import CaseRow, ProposalRow, RoundRow, SolveRow, UnitRow
 from exchange.services.access import Actor, require
-from exchange.services.cases import get_case
-from exchange.services.network import balances, list_members
+from exchange.services.cases import find_case
+from exchange.services.network import balances, members_of
 from exchange.services.records import as_rules
-from exchange.services.rounds import get_round
+from exchange.services.rounds import find_round
 from exchange.services.schemas import Flow, MemberOverview
 from exchange.services.sealed import solve_result
+from exchange.services.unit_of_work import UnitOfWork, use_case
 
 ACTIVE_CASES = (CaseStatus.OPEN, CaseStatus.PROPOSED, CaseStatus.ACCEPTED)
 MOVING = (ProposalStatus.PROPOSED, ProposalStatus.ACCEPTED, ProposalStatus.CONFIRMED)
 
 
+@use_case
 def overview(uow: UnitOfWork, actor: Actor) -> list[MemberOverview]:
     """Each member's pledged units, active cases by urgency and ledger balance (coordinator)."""
     require(uow, actor, "read", "network", Role.COORDINATOR)
-    members = list_members(uow, actor)
+    members = members_of(uow, actor.network)
     codes = [m.code for m in members]
     units = dict(uow.session.execute(
         select(UnitRow.municipality_code, func.count()).where(
@@ -55,10 +47,11 @@ def overview(uow: UnitOfWork, actor: Actor) -> list[MemberOverview]:
         balance=totals[m.code], floor=floor) for m in members]
 
 
+@use_case
 def flows(uow: UnitOfWork, actor: Actor, round_id: str) -> list[Flow]:
     """How many households the round moves from each sending to each receiving member:
     proposals still live or confirmed (coordinator). Counts only, never a household."""
-    row = get_round(uow, actor, round_id)
+    row = find_round(uow, actor, round_id)
     moving = uow.session.execute(
         select(CaseRow.municipality_code, UnitRow.municipality_code, func.count())
         .select_from(ProposalRow)
@@ -70,12 +63,13 @@ def flows(uow: UnitOfWork, actor: Actor, round_id: str) -> list[Flow]:
     return [Flow(sending=s, receiving=r, count=n) for s, r, n in moving]
 
 
+@use_case
 def why_unplaced(uow: UnitOfWork, actor: Actor, case_id: str) -> Unplaced | None:
     """Why the last published solve left a case of hers unplaced, or None (case worker).
 
     Only what was published counts: a solve the coordinator has not published may change."""
     require(uow, actor, "explain", "case", Role.CASE_WORKER)
-    case = get_case(uow, actor, case_id, "explain")
+    case = find_case(uow, actor, case_id, "explain")
     live = uow.session.scalar(select(func.count()).select_from(ProposalRow).where(
         ProposalRow.case_id == case.id, ProposalRow.status.in_(MOVING)))
     if live or case.status not in ACTIVE_CASES:

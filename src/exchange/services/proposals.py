@@ -5,47 +5,53 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from pydantic import BaseModel
 from sqlalchemy import select
 
+from exchange.domain.lifecycle import (
+    CaseStatus,
+    ProposalStatus,
+    Role,
+    RoundStatus,
+    UnitStatus,
+    move,
+)
 from exchange.domain.rules import km
-from exchange.persistence.database import UnitOfWork
 from exchange.persistence.rows import (
     CaseRow,
-    CaseStatus,
     LedgerEntryRow,
     MunicipalityRow,
     ProposalRow,
-    ProposalStatus,
-    Role,
     RoundRow,
-    RoundStatus,
     SchoolRow,
     UnitRow,
-    UnitStatus,
     now,
 )
 from exchange.services.access import Actor, audit, audit_each, one, proposals, require
 from exchange.services.errors import Conflict
-from exchange.services.records import check_version, end_proposal, page, profile
-from exchange.services.rounds import get_round
+from exchange.services.records import Paging, check_version, end_proposal, page, profile
+from exchange.services.rounds import find_round, round_view
 from exchange.services.schemas import (
     DeclineReason,
     HouseholdProfile,
     Offer,
+    Page,
     ProposalForCaseWorker,
     ProposalForCoordinator,
     ProposalForHousingOfficer,
+    ProposalOut,
+    RoundView,
     SchoolPlaceView,
 )
 from exchange.services.sealed import case_spec
+from exchange.services.unit_of_work import UnitOfWork, use_case
 
 READERS = (Role.CASE_WORKER, Role.HOUSING_OFFICER, Role.COORDINATOR)
 
 
-def list_proposals(uow: UnitOfWork, actor: Actor, limit: int, offset: int,
+@use_case
+def list_proposals(uow: UnitOfWork, actor: Actor, paging: Paging,
                    round_id: str | None = None, status: ProposalStatus | None = None,
-                   case_id: str | None = None) -> tuple[list[ProposalRow], int]:
+                   case_id: str | None = None) -> Page[ProposalOut]:
     """The proposals the caller reaches, newest round first; optionally of one round, status
     or case."""
     require(uow, actor, "list", "proposal", *READERS)
@@ -56,62 +62,76 @@ def list_proposals(uow: UnitOfWork, actor: Actor, limit: int, offset: int,
         statement = statement.where(ProposalRow.status == status)
     if case_id is not None:
         statement = statement.where(ProposalRow.case_id == case_id)
-    rows, total = page(uow, statement, limit, offset)
+    rows, total = page(uow, statement, paging)
     if rows:
         audit_each(uow, actor, "read", "proposal", [row.id for row in rows])
-    return rows, total
+    return Page[ProposalOut](items=[proposal_view(uow, actor, row) for row in rows],
+                             total=total, limit=paging.limit, offset=paging.offset)
 
 
-def get_proposal(uow: UnitOfWork, actor: Actor, proposal_id: str,
-                 action: str = "read") -> ProposalRow:
-    """One proposal the caller reaches, or a 404."""
+@use_case
+def get_proposal(uow: UnitOfWork, actor: Actor, proposal_id: str) -> ProposalOut:
+    """One proposal the caller reaches, as she may see it, or a 404; a read is audited."""
+    row = _find(uow, actor, proposal_id)
+    audit(uow, actor, "read", "proposal", row.id)
+    return proposal_view(uow, actor, row)
+
+
+def _find(uow: UnitOfWork, actor: Actor, proposal_id: str, action: str = "read"
+          ) -> ProposalRow:
     require(uow, actor, action, "proposal", *READERS)
-    row = one(uow, actor, proposals(actor).where(ProposalRow.id == proposal_id), "proposal",
-              proposal_id, action)
-    if action == "read":
-        audit(uow, actor, "read", "proposal", row.id)
+    row: ProposalRow = one(uow, actor, proposals(actor).where(ProposalRow.id == proposal_id),
+                           "proposal", proposal_id, action)
     return row
 
 
-def accept(uow: UnitOfWork, actor: Actor, proposal_id: str, version: int) -> ProposalRow:
+@use_case
+def accept(uow: UnitOfWork, actor: Actor, proposal_id: str, version: int) -> ProposalOut:
     """The household accepts: the unit is reserved for it until the contract is signed."""
     row = _answerable(uow, actor, proposal_id, "accept", version)
-    row.status, row.answered_at = ProposalStatus.ACCEPTED, now()
-    uow.session.get_one(CaseRow, row.case_id).status = CaseStatus.ACCEPTED
-    uow.session.get_one(UnitRow, row.unit_id).status = UnitStatus.RESERVED
+    row.status, row.answered_at = move(row.status, ProposalStatus.ACCEPTED, "proposal"), now()
+    case = uow.session.get_one(CaseRow, row.case_id)
+    case.status = move(case.status, CaseStatus.ACCEPTED, "case")
+    unit = uow.session.get_one(UnitRow, row.unit_id)
+    unit.status = move(unit.status, UnitStatus.RESERVED, "unit")
     audit(uow, actor, "accept", "proposal", row.id)
-    return row
+    return proposal_view(uow, actor, row)
 
 
+@use_case
 def decline(uow: UnitOfWork, actor: Actor, proposal_id: str, version: int,
-            reason: DeclineReason) -> ProposalRow:
+            reason: DeclineReason) -> ProposalOut:
     """The household declines: both go back to the pool, and this pair is never proposed again.
     A decline costs the household nothing: its place in the queue is unchanged."""
     row = _answerable(uow, actor, proposal_id, "decline", version)
     end_proposal(uow, row, ProposalStatus.DECLINED)
     row.decline_reason = reason
     audit(uow, actor, "decline", "proposal", row.id)
-    return row
+    return proposal_view(uow, actor, row)
 
 
-def confirm(uow: UnitOfWork, actor: Actor, proposal_id: str, version: int) -> ProposalRow:
+@use_case
+def confirm(uow: UnitOfWork, actor: Actor, proposal_id: str, version: int) -> ProposalOut:
     """The housing officer confirms that the contract is signed: the household is housed."""
     require(uow, actor, "confirm", "proposal", Role.HOUSING_OFFICER)
-    row = get_proposal(uow, actor, proposal_id, "confirm")
+    row = _find(uow, actor, proposal_id, "confirm")
     check_version(row, version)
     if row.status != ProposalStatus.ACCEPTED:
         raise Conflict(f"The proposal is {row.status}; only an accepted one can be confirmed.")
-    row.status, row.confirmed_at = ProposalStatus.CONFIRMED, now()
-    uow.session.get_one(CaseRow, row.case_id).status = CaseStatus.HOUSED
-    uow.session.get_one(UnitRow, row.unit_id).status = UnitStatus.LET
+    row.status, row.confirmed_at = move(row.status, ProposalStatus.CONFIRMED, "proposal"), now()
+    case = uow.session.get_one(CaseRow, row.case_id)
+    case.status = move(case.status, CaseStatus.HOUSED, "case")
+    unit = uow.session.get_one(UnitRow, row.unit_id)
+    unit.status = move(unit.status, UnitStatus.LET, "unit")
     audit(uow, actor, "confirm", "proposal", row.id)
-    return row
+    return proposal_view(uow, actor, row)
 
 
-def close_round(uow: UnitOfWork, actor: Actor, round_id: str, version: int) -> RoundRow:
+@use_case
+def close_round(uow: UnitOfWork, actor: Actor, round_id: str, version: int) -> RoundView:
     """Write every confirmed move to the ledger, take their school places, and return
     everything not settled to the pool; all in one transaction."""
-    row = get_round(uow, actor, round_id, "close")
+    row = find_round(uow, actor, round_id, "close")
     check_version(row, version)
     if row.status != RoundStatus.PUBLISHED:
         raise Conflict(f"The round is {row.status}; only a published round can be closed.")
@@ -121,12 +141,12 @@ def close_round(uow: UnitOfWork, actor: Actor, round_id: str, version: int) -> R
             _settle(uow, row, proposal)
         elif proposal.status in (ProposalStatus.PROPOSED, ProposalStatus.ACCEPTED):
             end_proposal(uow, proposal)
-    row.status, row.closed_at = RoundStatus.CLOSED, now()
+    row.status, row.closed_at = move(row.status, RoundStatus.CLOSED, "round"), now()
     audit(uow, actor, "close", "round", row.id)
-    return row
+    return round_view(uow, row)
 
 
-def proposal_view(uow: UnitOfWork, actor: Actor, row: ProposalRow) -> BaseModel:
+def proposal_view(uow: UnitOfWork, actor: Actor, row: ProposalRow) -> ProposalOut:
     """The proposal as this caller may see it."""
     case = uow.session.get_one(CaseRow, row.case_id)
     unit = uow.session.get_one(UnitRow, row.unit_id)
@@ -165,7 +185,7 @@ def _for_case_worker(uow: UnitOfWork, row: ProposalRow, case: CaseRow,
 def _answerable(uow: UnitOfWork, actor: Actor, proposal_id: str, action: str,
                 version: int) -> ProposalRow:
     require(uow, actor, action, "proposal", Role.CASE_WORKER)
-    row = get_proposal(uow, actor, proposal_id, action)
+    row = _find(uow, actor, proposal_id, action)
     check_version(row, version)
     if row.status != ProposalStatus.PROPOSED:
         raise Conflict(f"The proposal is already {row.status}.")

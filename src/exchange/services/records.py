@@ -4,26 +4,18 @@ from __future__ import annotations
 
 import json
 import secrets
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, cast
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import CursorResult, Result, Select, func, select
 
+from exchange.domain.lifecycle import CaseStatus, ProposalStatus, UnitStatus, move
 from exchange.domain.model import Case, Rules, School, Unit
 from exchange.domain.rules import stage_of
-from exchange.persistence.database import UnitOfWork
-from exchange.persistence.rows import (
-    CaseRow,
-    CaseStatus,
-    NetworkRow,
-    ProposalRow,
-    ProposalStatus,
-    SchoolRow,
-    UnitRow,
-    UnitStatus,
-    now,
-)
+from exchange.persistence.rows import CaseRow, NetworkRow, ProposalRow, SchoolRow, UnitRow, now
 from exchange.services.errors import Stale
 from exchange.services.sealed import case_spec
+from exchange.services.unit_of_work import UnitOfWork
 
 
 def new_id(prefix: str) -> str:
@@ -38,10 +30,23 @@ def check_version(row: Any, version: int) -> None:
                     f"{version}); read it again and redo your change.")
 
 
-def page(uow: UnitOfWork, statement: Select[Any], limit: int, offset: int) -> tuple[list, int]:
+def changed(result: Result[Any]) -> int:
+    """How many rows an UPDATE changed."""
+    return cast(CursorResult[Any], result).rowcount
+
+
+@dataclass(frozen=True)
+class Paging:
+    """Which page of a list to give: at most `limit` items, after skipping `offset`."""
+
+    limit: int = 50
+    offset: int = 0
+
+
+def page(uow: UnitOfWork, statement: Select[Any], paging: Paging) -> tuple[list[Any], int]:
     """One page of a statement's rows, and how many rows there are in all."""
     total = uow.session.scalar(select(func.count()).select_from(statement.subquery())) or 0
-    rows = uow.session.scalars(statement.limit(limit).offset(offset)).all()
+    rows = uow.session.scalars(statement.limit(paging.limit).offset(paging.offset)).all()
     return list(rows), total
 
 
@@ -76,13 +81,14 @@ def end_proposal(uow: UnitOfWork, proposal: ProposalRow,
                  status: ProposalStatus = ProposalStatus.EXPIRED) -> None:
     """End a live proposal (declined or expired): its case and unit go back to the pool,
     unless they have left it for another reason (a withdrawn case or unit stays withdrawn)."""
-    proposal.status, proposal.answered_at = status, now()
+    proposal.status = move(proposal.status, status, "proposal")
+    proposal.answered_at = now()
     case = uow.session.get_one(CaseRow, proposal.case_id)
     if case.status in (CaseStatus.PROPOSED, CaseStatus.ACCEPTED):
-        case.status = CaseStatus.OPEN
+        case.status = move(case.status, CaseStatus.OPEN, "case")
     unit = uow.session.get_one(UnitRow, proposal.unit_id)
     if unit.status in (UnitStatus.PROPOSED, UnitStatus.RESERVED):
-        unit.status = UnitStatus.AVAILABLE
+        unit.status = move(unit.status, UnitStatus.AVAILABLE, "unit")
 
 
 def profile(row: CaseRow) -> dict[str, Any]:

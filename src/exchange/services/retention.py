@@ -16,18 +16,11 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select, update
 
-from exchange.persistence.database import UnitOfWork
-from exchange.persistence.rows import (
-    CaseRow,
-    CaseStatus,
-    MunicipalityRow,
-    RoundRow,
-    RoundStatus,
-    SolveRow,
-    now,
-)
+from exchange.domain.lifecycle import CaseStatus, RoundStatus
+from exchange.persistence.rows import CaseRow, MunicipalityRow, RoundRow, SolveRow, now
 from exchange.services.access import audit_each
 from exchange.services.sealed import profile_of
+from exchange.services.unit_of_work import UnitOfWork, use_case
 
 CLOSED_CASES = (CaseStatus.HOUSED, CaseStatus.WITHDRAWN)
 
@@ -90,3 +83,12 @@ def purge(uow: UnitOfWork, cutoff: dt.datetime) -> Expired:
             .execution_options(synchronize_session=False))
         audit_each(uow, None, "erase", "round", list(ids), network=network)
     return found
+
+
+@use_case
+def purge_older_than(uow: UnitOfWork, months: int, dry_run: bool = False
+                     ) -> tuple[Expired, dt.datetime]:
+    """Erase (or with `dry_run` only count) what has been done with for `months`; also says
+    the cutoff it used."""
+    cutoff = months_before(now(), months)
+    return (expired(uow, cutoff) if dry_run else purge(uow, cutoff)), cutoff

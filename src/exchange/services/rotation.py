@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import ColumnElement, or_, select, update
 
-from exchange.persistence.database import UnitOfWork
+from exchange.persistence.keys import key_file_of, prepend_key
 from exchange.persistence.rows import CaseRow, SolveRow
-from exchange.persistence.sealing import PREFIX, key_id
+from exchange.persistence.sealing import PREFIX, key_id, key_line, new_key
+from exchange.services.records import changed
 from exchange.services.sealed import (
     case_place,
     case_spec,
@@ -25,11 +28,34 @@ from exchange.services.sealed import (
     solve_place,
     solve_text,
 )
+from exchange.services.unit_of_work import UnitOfWork, use_case
+from exchange.settings import Settings
 
 PLAIN = "(not sealed)"
 SOLVE_COLUMNS = ("round_file", "result")
 
 
+@dataclass(frozen=True)
+class NewKey:
+    """A new data key: the key file it became current in, or its line for
+    EXCHANGE_DATA_KEYS when the keys come from no file (or only the line was asked for)."""
+
+    kid: str
+    file: Path | None = None
+    line: str | None = None
+
+
+def new_data_key(settings: Settings, print_only: bool = False) -> NewKey:
+    """Make a new data key, the current one of the configured key file where there is one
+    (older keys stay there, to open what they sealed). An unwritable file raises OSError."""
+    path = None if print_only else key_file_of(settings)
+    if path is None:
+        kid, key = new_key()
+        return NewKey(kid, line=key_line(kid, key))
+    return NewKey(prepend_key(path), file=path)
+
+
+@use_case
 def key_usage(uow: UnitOfWork) -> Counter[str]:
     """How many stored values each key id seals; values not sealed yet count under PLAIN."""
     counts: Counter[str] = Counter()
@@ -42,33 +68,35 @@ def key_usage(uow: UnitOfWork) -> Counter[str]:
     return counts
 
 
+@use_case
 def reseal(uow: UnitOfWork, batch: int = 200) -> Counter[str]:
     """Seal up to `batch` cases and solves with the current key; how many values left each
     former key id (PLAIN for values that were not sealed). An empty count means done."""
     moved: Counter[str] = Counter()
     for row in _stale_cases(uow, batch):
         spec = case_spec(row)
-        done = uow.session.execute(
+        done = changed(uow.session.execute(
             update(CaseRow).where(CaseRow.id == row.id, CaseRow.version == row.version,
                                   CaseRow.erased_at.is_(None),  # a purge since the read wins
                                   _unchanged(CaseRow.sealed_spec, row.sealed_spec))
             .values(spec=profile_of(spec), sealed_spec=seal_value(uow, json.dumps(spec),
                                                              case_place(row.id)),
                     updated_at=CaseRow.updated_at)  # a rotation is no change of the case
-            .execution_options(synchronize_session=False)).rowcount
+            .execution_options(synchronize_session=False)))
         moved[key_id(row.sealed_spec or "") or PLAIN] += done
     for solve in _stale_solves(uow, batch):
         unchanged = [_unchanged(getattr(SolveRow, c), getattr(solve, c)) for c in SOLVE_COLUMNS]
-        done = uow.session.execute(update(SolveRow).where(
+        done = changed(uow.session.execute(update(SolveRow).where(
             SolveRow.id == solve.id, SolveRow.erased_at.is_(None), *unchanged).values(**{
             column: seal_value(uow, solve_text(solve, column),
                                solve_place(solve.round_id, solve.seq, column))
-            for column in SOLVE_COLUMNS}).execution_options(synchronize_session=False)).rowcount
+            for column in SOLVE_COLUMNS}).execution_options(synchronize_session=False)))
         if done:
             moved.update(key_id(getattr(solve, c)) or PLAIN for c in SOLVE_COLUMNS)
     return moved
 
 
+@use_case
 def check_all(uow: UnitOfWork) -> int:
     """Open every stored sealed value once; how many opened. The first that does not open
     raises `Unreadable`, naming its place and key id."""

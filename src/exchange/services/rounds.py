@@ -1,70 +1,49 @@
 """Rounds: the coordinator opens a month's round, solves it, publishes it and closes it.
 
 A solve is claimed with one conditional UPDATE, so two coordinators asking at once get one solve
-and a clear refusal. The solver then runs outside any transaction, beating a heartbeat into the
-round; its result, the proposals and the new statuses are written in one transaction at the end.
-A process killed mid-solve therefore leaves nothing half-written: the round stays `solving`, its
-heartbeat goes stale, and the solve can be claimed again.
+and a clear refusal; the claim is committed before the solve is queued, and the solve itself runs
+in the background (`exchange.services.solving`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import secrets
-import threading
 from collections import Counter
-from concurrent.futures import Executor
 from dataclasses import dataclass
 
 from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
 
-from exchange.domain.model import Proposal, Result
-from exchange.formats import dump, load_round
-from exchange.persistence.database import UnitOfWork
-from exchange.persistence.rows import (
-    CaseRow,
-    CaseStatus,
-    ProposalRow,
-    ProposalStatus,
-    Role,
-    RoundRow,
-    RoundStatus,
-    SchoolRow,
-    SolveRow,
-    UnitRow,
-    UnitStatus,
-    now,
-)
+from exchange.domain.lifecycle import ProposalStatus, Role, RoundStatus, may_become, move
+from exchange.formats import load_round
+from exchange.persistence.rows import ProposalRow, RoundRow, SolveRow, now
 from exchange.services.access import Actor, audit, one, require, round_scope
 from exchange.services.errors import Conflict
-from exchange.services.records import check_version, new_id, page
-from exchange.services.schemas import RoundView
-from exchange.services.sealed import solve_result, solve_round_file, store_solve
-from exchange.services.snapshot import snapshot, version_key
+from exchange.services.records import Paging, changed, check_version, page
+from exchange.services.schemas import Page, RoundView
+from exchange.services.sealed import solve_result, solve_round_file
+from exchange.services.snapshot import snapshot
+from exchange.services.solving import SolveJob, Solver
+from exchange.services.unit_of_work import UnitOfWork, use_case
 from exchange.solver import SolveParams, solve
 
-log = logging.getLogger(__name__)
-
-SOLVABLE = (RoundStatus.OPEN, RoundStatus.SOLVED, RoundStatus.PUBLISHED)
-HEARTBEAT_SECONDS = 2.0
+#: Where a solve may start from: what the lifecycle lets become `solving`.
+SOLVABLE = may_become(RoundStatus.SOLVING)
 
 
 @dataclass(frozen=True)
-class SolveJob:
-    """A claimed solve: the round, the claim's token, the round file it must solve, and the
-    version of each case, unit and school that file was taken from."""
+class Replayed:
+    """A stored solve solved again: which one, how many proposals, and whether the same."""
 
     round_id: str
-    token: str
     seq: int
-    round_file: str
-    versions: dict[str, int]
+    proposals: int
+    same: bool
 
 
-def open_round(uow: UnitOfWork, actor: Actor, period: str) -> RoundRow:
+@use_case
+def open_round(uow: UnitOfWork, actor: Actor, period: str) -> RoundView:
     """Open the network's round for a month; there is one per network and month."""
     require(uow, actor, "open", "round", Role.COORDINATOR)
     unclosed = uow.session.scalars(select(RoundRow.id).where(
@@ -80,28 +59,49 @@ def open_round(uow: UnitOfWork, actor: Actor, period: str) -> RoundRow:
         raise Conflict(f"The round for {period} already exists, or another round of the "
                        "network was opened at the same moment; list the rounds.") from None
     audit(uow, actor, "open", "round", row.id)
+    return round_view(uow, row)
+
+
+@use_case
+def list_rounds(uow: UnitOfWork, actor: Actor, paging: Paging) -> Page[RoundView]:
+    """The network's rounds, newest first."""
+    require(uow, actor, "list", "round", Role.COORDINATOR)
+    rows, total = page(uow, select(RoundRow).where(round_scope(actor)).order_by(
+        RoundRow.period.desc()), paging)
+    return Page[RoundView](items=[round_view(uow, row) for row in rows], total=total,
+                           limit=paging.limit, offset=paging.offset)
+
+
+@use_case
+def get_round(uow: UnitOfWork, actor: Actor, round_id: str) -> RoundView:
+    """One of the network's rounds, with the progress of a running solve."""
+    return round_view(uow, find_round(uow, actor, round_id))
+
+
+def find_round(uow: UnitOfWork, actor: Actor, round_id: str, action: str = "read") -> RoundRow:
+    """The row of one of the network's rounds, or a 404 (for other services)."""
+    require(uow, actor, action, "round", Role.COORDINATOR)
+    row: RoundRow = one(uow, actor, select(RoundRow).where(RoundRow.id == round_id,
+                                                           round_scope(actor)),
+                        "round", round_id, action)
     return row
 
 
-def list_rounds(uow: UnitOfWork, actor: Actor, limit: int, offset: int
-                ) -> tuple[list[RoundRow], int]:
-    """The network's rounds, newest first."""
-    require(uow, actor, "list", "round", Role.COORDINATOR)
-    return page(uow, select(RoundRow).where(round_scope(actor)).order_by(
-        RoundRow.period.desc()), limit, offset)
+def solve_round(uow: UnitOfWork, actor: Actor, round_id: str, solver: Solver) -> RoundView:
+    """Claim the round, take its snapshot and queue its solve; follow `progress` with
+    `get_round`. On a published round this places what remains: answered and pending
+    proposals stay. The claim is committed before the solve is queued."""
+    job = claim_solve(uow, actor, round_id, solver)
+    solver.submit(job)
+    return get_round(uow, actor, round_id)
 
 
-def get_round(uow: UnitOfWork, actor: Actor, round_id: str, action: str = "read") -> RoundRow:
-    """One of the network's rounds."""
-    require(uow, actor, action, "round", Role.COORDINATOR)
-    return one(uow, actor, select(RoundRow).where(RoundRow.id == round_id, round_scope(actor)),
-               "round", round_id, action)
-
-
-def start_solve(uow: UnitOfWork, actor: Actor, round_id: str, stale_after: float) -> SolveJob:
+@use_case
+def claim_solve(uow: UnitOfWork, actor: Actor, round_id: str, solver: Solver) -> SolveJob:
     """Claim the round for one solve and take its snapshot; refuse while another solve lives."""
     require(uow, actor, "solve", "round", Role.COORDINATOR)
-    token, stale = secrets.token_hex(16), now() - dt.timedelta(seconds=stale_after)
+    token = secrets.token_hex(16)
+    stale = now() - dt.timedelta(seconds=solver.stale_after)
     claimed = uow.session.execute(
         update(RoundRow).where(
             RoundRow.id == round_id, round_scope(actor),
@@ -110,57 +110,35 @@ def start_solve(uow: UnitOfWork, actor: Actor, round_id: str, stale_after: float
         .values(previous_status=case((RoundRow.status == RoundStatus.SOLVING,
                                       RoundRow.previous_status), else_=RoundRow.status),
                 status=RoundStatus.SOLVING, solve_token=token, heartbeat_at=now(),
-                progress="queued", version=RoundRow.version + 1)
-        .execution_options(synchronize_session=False)).rowcount
-    row = get_round(uow, actor, round_id, "solve")
-    if not claimed:
+                stale_after=solver.stale_after, progress="queued",
+                version=RoundRow.version + 1)
+        .execution_options(synchronize_session=False))
+    row = find_round(uow, actor, round_id, "solve")
+    if not changed(claimed):
         raise Conflict(f"The round is {row.status}; it can be solved when it is open, solved or "
                        "published, and only one solve runs at a time.")
     uow.session.refresh(row)
     seq = (uow.session.scalar(select(func.max(SolveRow.seq)).where(
         SolveRow.round_id == row.id)) or 0) + 1
-    job = SolveJob(row.id, token, seq, *snapshot(uow, row, seq, now().date()))
+    job = SolveJob(row.id, token, seq, *snapshot(uow, row, seq, now().date()),
+                   params=solver.params)
     audit(uow, actor, "solve", "round", row.id)
     return job
 
 
-def submit_solve(executor: Executor, sessions: sessionmaker[Session], job: SolveJob,
-                 time_limit: float) -> None:
-    """Queue a claimed solve. Its heartbeat starts at once, so a solve waiting its turn behind
-    another network's is never taken for dead."""
-    beating = _heartbeat(sessions, job)
-    executor.submit(run_solve, sessions, job, time_limit, beating)
-
-
-def run_solve(sessions: sessionmaker[Session], job: SolveJob, time_limit: float,
-              beating: threading.Event | None = None) -> None:
-    """Solve a claimed round and store what it gives; meant to run in the background."""
-    beating = beating or _heartbeat(sessions, job)
-    try:
-        _touch(sessions, job, "solving")
-        result = solve(load_round(job.round_file), SolveParams(time_limit=time_limit),
-                       progress=lambda line: _touch(sessions, job, line))
-        beating.set()
-        _store(sessions, job, result)
-    except Exception as error:  # the round must not stay claimed by a dead solve
-        log.error("solve of round %s failed: %s", job.round_id, type(error).__name__)
-        _release(sessions, job, f"failed ({type(error).__name__}); solve again, or report it")
-    finally:
-        beating.set()
-
-
-def publish_round(uow: UnitOfWork, actor: Actor, round_id: str, version: int) -> RoundRow:
+@use_case
+def publish_round(uow: UnitOfWork, actor: Actor, round_id: str, version: int) -> RoundView:
     """Show the round's new proposals to the case workers and housing officers concerned."""
-    row = get_round(uow, actor, round_id, "publish")
+    row = find_round(uow, actor, round_id, "publish")
     check_version(row, version)
     if row.status != RoundStatus.SOLVED:
         raise Conflict(f"The round is {row.status}; only a solved round can be published.")
     for proposal in uow.session.scalars(select(ProposalRow).where(
             ProposalRow.round_id == row.id, ProposalRow.published.is_(False))):
         proposal.published = True
-    row.status, row.published_at = RoundStatus.PUBLISHED, now()
+    row.status, row.published_at = move(row.status, RoundStatus.PUBLISHED, "round"), now()
     audit(uow, actor, "publish", "round", row.id)
-    return row
+    return round_view(uow, row)
 
 
 def solves(uow: UnitOfWork, round_id: str) -> list[SolveRow]:
@@ -169,106 +147,34 @@ def solves(uow: UnitOfWork, round_id: str) -> list[SolveRow]:
                                     .order_by(SolveRow.seq)))
 
 
-def replay(uow: UnitOfWork, round_id: str, seq: int | None = None,
-           time_limit: float = 600.0) -> tuple[SolveRow, Result, bool]:
-    """Solve a stored round file again; True when it gives the stored proposals exactly."""
+@use_case
+def replay(uow: UnitOfWork, round_id: str, seq: int | None = None) -> Replayed:
+    """Solve a stored round file again, with the parameters stored beside it, and say whether
+    it gives the stored proposals exactly (the operator's command: no person's scope)."""
     stored = solves(uow, round_id)
     chosen = next((s for s in stored if seq in (None, s.seq) and
                    (seq is not None or s is stored[-1])), None)
     if chosen is None:
         raise Conflict(f"Round {round_id} has no stored solve {seq or ''}".strip() + ".")
-    again = solve(load_round(solve_round_file(chosen)), SolveParams(time_limit=time_limit))
+    again = solve(load_round(solve_round_file(chosen)), SolveParams.from_json(chosen.params))
     stored_result = solve_result(chosen)
-    return chosen, again, stored_result is not None and again.proposals == stored_result.proposals
+    same = stored_result is not None and again.proposals == stored_result.proposals
+    return Replayed(round_id, chosen.seq, len(again.proposals), same)
 
 
-def _heartbeat(sessions: sessionmaker[Session], job: SolveJob) -> threading.Event:
-    """Beat the round's heartbeat every few seconds until the returned event is set."""
-    done = threading.Event()
-
-    def beat() -> None:
-        while not done.wait(HEARTBEAT_SECONDS):
-            _touch(sessions, job, None)
-
-    threading.Thread(target=beat, daemon=True, name=f"heartbeat {job.round_id}").start()
-    return done
-
-
-def _touch(sessions: sessionmaker[Session], job: SolveJob, line: str | None) -> None:
-    values: dict[str, object] = {"heartbeat_at": now()}
-    if line is not None:
-        values["progress"] = line[:300]
-    with UnitOfWork(sessions) as uow:
-        uow.session.execute(update(RoundRow).where(
-            RoundRow.id == job.round_id, RoundRow.solve_token == job.token).values(**values)
-            .execution_options(synchronize_session=False))
-        uow.commit()
-
-
-def _store(sessions: sessionmaker[Session], job: SolveJob, result: Result) -> None:
-    """The result, its proposals and every status change, in one transaction."""
-    with UnitOfWork(sessions) as uow:
-        row = uow.session.scalars(select(RoundRow).where(
-            RoundRow.id == job.round_id, RoundRow.solve_token == job.token)).first()
-        if row is None:  # another solve took the round over; this one's answer is void
-            return
-        solve_row = SolveRow(round_id=row.id, seq=job.seq, status=result.status.value,
-                             placed=result.placed.model_dump(), seconds=result.solver.seconds)
-        store_solve(uow, solve_row, job.round_file, dump(result))
-        uow.session.add(solve_row)
-        uow.session.flush()
-        dropped = sum(not _propose(uow, row, solve_row, p, job.versions)
-                      for p in result.proposals)
-        placed = result.placed
-        row.status, row.solve_token, row.previous_status = RoundStatus.SOLVED, None, None
-        row.progress = (f"solved ({result.status.value}): {placed.acute} acute, {placed.high} "
-                        f"high, {placed.normal} normal placed in {result.solver.seconds:.1f} s"
-                        + (f"; {dropped} left out, changed during the solve" if dropped else ""))
-        uow.commit()
-
-
-def _propose(uow: UnitOfWork, row: RoundRow, solve_row: SolveRow, proposal: Proposal,
-             versions: dict[str, int]) -> bool:
-    """Record one proposal, unless its case, unit or a school it uses changed while the solver
-    ran: the solver judged the snapshot, so a changed row (a new danger zone, a moved unit,
-    fewer school places) voids the proposal rather than risk breaking a rule."""
-    case_row = uow.session.get_one(CaseRow, proposal.case)
-    unit = uow.session.get_one(UnitRow, proposal.unit)
-    schools = [uow.session.get_one(SchoolRow, p.school) for p in proposal.schools if p.school]
-    if any(r.version != versions.get(version_key(r)) for r in (case_row, unit, *schools)):
-        return False
-    if case_row.status != CaseStatus.OPEN or unit.status != UnitStatus.AVAILABLE:
-        return False
-    case_row.status, unit.status = CaseStatus.PROPOSED, UnitStatus.PROPOSED
-    uow.session.add(ProposalRow(
-        id=new_id("prop"), round_id=row.id, solve_id=solve_row.id, case_id=proposal.case,
-        unit_id=proposal.unit, status=ProposalStatus.PROPOSED,
-        schools=[place.model_dump(mode="json") for place in proposal.schools]))
-    return True
-
-
-def _release(sessions: sessionmaker[Session], job: SolveJob, progress: str) -> None:
-    with UnitOfWork(sessions) as uow:
-        uow.session.execute(update(RoundRow).where(
-            RoundRow.id == job.round_id, RoundRow.solve_token == job.token).values(
-            status=func.coalesce(RoundRow.previous_status, RoundStatus.OPEN), solve_token=None,
-            previous_status=None, progress=progress, version=RoundRow.version + 1)
-            .execution_options(synchronize_session=False))
-        uow.commit()
-
-
-def round_view(uow: UnitOfWork, row: RoundRow, stale_after: float) -> RoundView:
+def round_view(uow: UnitOfWork, row: RoundRow) -> RoundView:
     """The round as the coordinator sees it: status, progress, and what its last solve gave
     (its placements only, once the solve was erased after the retention period)."""
     stored = solves(uow, row.id)
     last = solve_result(stored[-1]) if stored else None
     counts = Counter(uow.session.scalars(select(ProposalRow.status).where(
         ProposalRow.round_id == row.id)))
+    silent = now() - dt.timedelta(seconds=row.stale_after or 0)
     stalled = (row.status == RoundStatus.SOLVING and row.heartbeat_at is not None
-               and row.heartbeat_at < now() - dt.timedelta(seconds=stale_after))
+               and row.stale_after is not None and row.heartbeat_at < silent)
     return RoundView(
         id=row.id, network=row.network_id, period=row.period, status=row.status,
         progress=row.progress, stalled=stalled, version=row.version, solves=len(stored),
         placed=stored[-1].placed if stored else None,
         unplaced=dict(Counter(u.reason.value for u in last.unplaced)) if last else None,
-        proposals={str(k): v for k, v in counts.items()})
+        proposals={ProposalStatus(k).value: v for k, v in counts.items()})

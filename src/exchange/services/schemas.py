@@ -13,6 +13,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
 
+from exchange.domain.lifecycle import CaseStatus, ProposalStatus, RoundStatus, UnitStatus
 from exchange.domain.model import Case, Contract, Count, Requirements, Stage, Unit, Urgency
 
 
@@ -32,24 +33,28 @@ class _View(BaseModel):
     model_config = ConfigDict(extra="ignore", from_attributes=True)
 
 
-def _derived(name: str, model: type[BaseModel], drop: set[str], base: type[BaseModel],
-             **extra: Any) -> Any:
-    fields = {key: (info.annotation, info) for key, info in model.model_fields.items()
-              if key not in drop}
-    return create_model(name, __base__=base, **extra, **fields)
+def _fields_of(model: type[BaseModel], drop: set[str], base: type[BaseModel]) -> Any:
+    """A base class with the fields of `model` less `drop`, on `base`: each entity's fields are
+    defined once (in `exchange.domain.model`), and what goes in or out adds to them."""
+    fields: dict[str, Any] = {key: (info.annotation, info)
+                              for key, info in model.model_fields.items() if key not in drop}
+    return create_model(f"{model.__name__}Fields", __base__=base, **fields)
 
 
-#: A case as a case worker posts it: the round file's case, less id, municipality and declines.
-CaseCreate = _derived(
-    "CaseCreate", Case, {"id", "municipality", "declined_units"}, _Input,
-    move_in_from=(dt.date | None, Field(default=None, description="Earliest move-in date.")))
+class CaseCreate(_fields_of(Case, {"id", "municipality", "declined_units"}, _Input)):  # type: ignore[misc]
+    """A case as a case worker posts it: the round file's case, less id, municipality and
+    declines."""
 
-#: A unit as a housing officer pledges it: the round file's unit, less id and municipality.
-UnitCreate = _derived(
-    "UnitCreate", Unit, {"id", "municipality"}, _Input,
-    district=(str | None, Field(default=None, max_length=100,
-                                description="District or area, shown to case workers.")),
-    pledged_until=(dt.date | None, Field(default=None, description="Last day of the pledge.")))
+    move_in_from: dt.date | None = Field(default=None, description="Earliest move-in date.")
+
+
+class UnitCreate(_fields_of(Unit, {"id", "municipality"}, _Input)):  # type: ignore[misc]
+    """A unit as a housing officer pledges it: the round file's unit, less id and
+    municipality."""
+
+    district: str | None = Field(default=None, max_length=100,
+                                 description="District or area, shown to case workers.")
+    pledged_until: dt.date | None = Field(default=None, description="Last day of the pledge.")
 
 
 class Versioned(_Input):
@@ -58,8 +63,12 @@ class Versioned(_Input):
     version: int = Field(ge=1)
 
 
-CaseUpdate = _derived("CaseUpdate", CaseCreate, set(), Versioned)
-UnitUpdate = _derived("UnitUpdate", UnitCreate, set(), Versioned)
+class CaseUpdate(_fields_of(CaseCreate, set(), Versioned)):  # type: ignore[misc]
+    """A case's new details, based on the version read."""
+
+
+class UnitUpdate(_fields_of(UnitCreate, set(), Versioned)):  # type: ignore[misc]
+    """A unit's new details, based on the version read."""
 
 
 class SchoolUpdate(Versioned):
@@ -87,11 +96,15 @@ class RoundOpen(_Input):
 
 # --- views: one per role that may see the object -------------------------------------------------
 
-CaseView = _derived(
-    "CaseView", CaseCreate, set(), _View,
-    id=(str, ...), municipality=(str, ...), status=(str, ...), version=(int, ...),
-    created_at=(Moment, ...), updated_at=(Moment, ...))
-CaseView.__doc__ = "A case as its own case worker sees it: everything."
+class CaseView(_fields_of(CaseCreate, set(), _View)):  # type: ignore[misc]
+    """A case as its own case worker sees it: everything."""
+
+    id: str
+    municipality: str
+    status: CaseStatus
+    version: int
+    created_at: Moment
+    updated_at: Moment
 
 
 class CaseSummary(_View):
@@ -99,7 +112,7 @@ class CaseSummary(_View):
 
     id: str
     municipality: str
-    status: str
+    status: CaseStatus
     urgency: Urgency
     waiting_since: dt.date
     adults: int
@@ -109,10 +122,13 @@ class CaseSummary(_View):
     step_free: bool
 
 
-UnitView = _derived(
-    "UnitView", UnitCreate, set(), _View,
-    id=(str, ...), municipality=(str, ...), status=(str, ...), version=(int, ...))
-UnitView.__doc__ = "A unit as its own housing officer sees it."
+class UnitView(_fields_of(UnitCreate, set(), _View)):  # type: ignore[misc]
+    """A unit as its own housing officer sees it."""
+
+    id: str
+    municipality: str
+    status: UnitStatus
+    version: int
 
 
 class UnitSummary(_View):
@@ -120,7 +136,7 @@ class UnitSummary(_View):
 
     id: str
     municipality: str
-    status: str
+    status: UnitStatus
     rooms: int
     rent_sek: int
     step_free: bool
@@ -177,7 +193,7 @@ class HouseholdProfile(_View):
 class ProposalForCaseWorker(_View):
     id: str
     round: str
-    status: str
+    status: ProposalStatus
     version: int
     case: str
     unit: Offer
@@ -190,7 +206,7 @@ class ProposalForCaseWorker(_View):
 class ProposalForHousingOfficer(_View):
     id: str
     round: str
-    status: str
+    status: ProposalStatus
     version: int
     unit: str
     household: HouseholdProfile
@@ -199,7 +215,7 @@ class ProposalForHousingOfficer(_View):
 class ProposalForCoordinator(_View):
     id: str
     round: str
-    status: str
+    status: ProposalStatus
     version: int
     case: str
     unit: str
@@ -213,7 +229,7 @@ class RoundView(_View):
     id: str
     network: str
     period: str
-    status: str
+    status: RoundStatus
     progress: str
     stalled: bool = Field(description="True when a solve has shown no sign of life for long.")
     version: int
@@ -303,3 +319,15 @@ class Flow(_View):
     sending: str
     receiving: str
     count: int
+
+
+class Ledger(_View):
+    """Each member's balance, and a page of the entries behind it."""
+
+    balances: list[Balance]
+    entries: Page[LedgerEntryView]
+
+
+CaseOut = CaseView | CaseSummary
+UnitOut = UnitView | UnitSummary
+ProposalOut = ProposalForCaseWorker | ProposalForHousingOfficer | ProposalForCoordinator

@@ -13,10 +13,11 @@ from typing import Any
 
 from exchange.domain.model import Result
 from exchange.formats import load_result
-from exchange.persistence.database import UnitOfWork, keyring_of
+from exchange.persistence.database import keyring_of
 from exchange.persistence.rows import CaseRow, SolveRow
 from exchange.persistence.sealing import Place, SealProblem
 from exchange.services.errors import Conflict, ServiceError
+from exchange.services.unit_of_work import UnitOfWork
 
 #: What of a case stays plain: what the coordinator and housing officers may know, and what
 #: the case worker still sees of a case whose details were erased.

@@ -15,23 +15,21 @@ from collections import defaultdict
 
 from sqlalchemy import select
 
+from exchange.domain.lifecycle import CaseStatus, ProposalStatus, UnitStatus
 from exchange.domain.model import ROUND_FORMAT, Municipality, Network, Round, RoundInfo
 from exchange.formats import dump, load_round
-from exchange.persistence.database import UnitOfWork
 from exchange.persistence.rows import (
     CaseRow,
-    CaseStatus,
     MunicipalityRow,
     NetworkRow,
     ProposalRow,
-    ProposalStatus,
     RoundRow,
     SchoolRow,
     UnitRow,
-    UnitStatus,
 )
 from exchange.services.network import balances
 from exchange.services.records import as_case, as_school, as_unit
+from exchange.services.unit_of_work import UnitOfWork
 
 FIXED = (ProposalStatus.PROPOSED, ProposalStatus.ACCEPTED, ProposalStatus.CONFIRMED)
 
@@ -79,7 +77,8 @@ def snapshot(uow: UnitOfWork, round_row: RoundRow, seq: int,
         cases=[as_case(c, declined.get(c.id)) for c in cases])
     text = dump(round_)
     load_round(text)  # the stored file must be one `exchange solve` accepts as it is
-    return text, {version_key(row): row.version for row in (*cases, *units, *schools)}
+    versioned: list[CaseRow | UnitRow | SchoolRow] = [*cases, *units, *schools]
+    return text, {version_key(row): row.version for row in versioned}
 
 
 def version_key(row: CaseRow | UnitRow | SchoolRow) -> str:

@@ -17,9 +17,9 @@ from typing import Any
 from sqlalchemy import select
 
 from exchange.persistence.chain import GENESIS, SEALED, in_chain, link
-from exchange.persistence.database import UnitOfWork
 from exchange.persistence.rows import AuditRow, NetworkRow
 from exchange.services.errors import NotFound
+from exchange.services.unit_of_work import UnitOfWork, use_case
 
 _COLUMNS = [AuditRow.id, AuditRow.seq, AuditRow.previous_hash, AuditRow.hash,
             *(getattr(AuditRow, name) for name in SEALED)]
@@ -45,6 +45,7 @@ class ChainReport:
     broken: Break | None = None
 
 
+@use_case
 def verify_trail(uow: UnitOfWork, network: str | None = None) -> list[ChainReport]:
     """Walk the chain of `network`, or of every network (and the entries filed under none)."""
     if network is not None:

@@ -4,26 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
 from sqlalchemy import select
 
-from exchange.persistence.database import UnitOfWork
-from exchange.persistence.rows import (
-    ProposalRow,
-    ProposalStatus,
-    Role,
-    UnitRow,
-    UnitStatus,
-)
+from exchange.domain.lifecycle import ProposalStatus, Role, UnitStatus, move
+from exchange.persistence.rows import ProposalRow, UnitRow
 from exchange.services.access import Actor, audit, one, require, unit_scope
 from exchange.services.errors import Conflict
-from exchange.services.records import check_version, end_proposal, new_id, page
-from exchange.services.schemas import UnitSummary, UnitView
+from exchange.services.records import Paging, check_version, end_proposal, new_id, page
+from exchange.services.schemas import Page, UnitCreate, UnitOut, UnitSummary, UnitUpdate, UnitView
+from exchange.services.unit_of_work import UnitOfWork, use_case
 
 EDITABLE = (UnitStatus.DRAFT, UnitStatus.AVAILABLE)
 
 
-def pledge_unit(uow: UnitOfWork, actor: Actor, body: BaseModel, publish: bool = True) -> UnitRow:
+@use_case
+def pledge_unit(uow: UnitOfWork, actor: Actor, body: UnitCreate,
+                publish: bool = True) -> UnitView:
     """A new unit of the housing officer's municipality, available to the next round unless
     kept as a draft."""
     require(uow, actor, "create", "unit", Role.HOUSING_OFFICER)
@@ -32,30 +28,33 @@ def pledge_unit(uow: UnitOfWork, actor: Actor, body: BaseModel, publish: bool = 
     uow.session.add(row)
     uow.session.flush()
     audit(uow, actor, "create", "unit", row.id)
-    return row
+    return _whole(row)
 
 
-def list_units(uow: UnitOfWork, actor: Actor, limit: int, offset: int,
-               status: UnitStatus | None = None) -> tuple[list[UnitRow], int]:
+@use_case
+def list_units(uow: UnitOfWork, actor: Actor, paging: Paging,
+               status: UnitStatus | None = None) -> Page[UnitOut]:
     """The units the caller reaches: her municipality's, or the network's for the coordinator."""
     require(uow, actor, "list", "unit", Role.HOUSING_OFFICER, Role.COORDINATOR)
     statement = select(UnitRow).where(unit_scope(actor)).order_by(UnitRow.created_at, UnitRow.id)
     if status is not None:
         statement = statement.where(UnitRow.status == status)
-    return page(uow, statement, limit, offset)
+    rows, total = page(uow, statement, paging)
+    return Page[UnitOut](items=[unit_view(actor, row) for row in rows], total=total,
+                         limit=paging.limit, offset=paging.offset)
 
 
-def get_unit(uow: UnitOfWork, actor: Actor, unit_id: str, action: str = "read") -> UnitRow:
-    """One unit the caller reaches, or a 404."""
-    require(uow, actor, action, "unit", Role.HOUSING_OFFICER, Role.COORDINATOR)
-    return one(uow, actor, select(UnitRow).where(UnitRow.id == unit_id, unit_scope(actor)),
-               "unit", unit_id, action)
+@use_case
+def get_unit(uow: UnitOfWork, actor: Actor, unit_id: str) -> UnitOut:
+    """One unit the caller reaches, as she may see it, or a 404."""
+    return unit_view(actor, _find(uow, actor, unit_id))
 
 
-def update_unit(uow: UnitOfWork, actor: Actor, unit_id: str, body: Any) -> UnitRow:
+@use_case
+def update_unit(uow: UnitOfWork, actor: Actor, unit_id: str, body: UnitUpdate) -> UnitView:
     """Replace a draft or available unit's details."""
     require(uow, actor, "update", "unit", Role.HOUSING_OFFICER)
-    row = get_unit(uow, actor, unit_id, "update")
+    row = _find(uow, actor, unit_id, "update")
     check_version(row, body.version)
     if row.status not in EDITABLE:
         raise Conflict(f"The unit is {row.status}; only a draft or available unit can be "
@@ -63,51 +62,65 @@ def update_unit(uow: UnitOfWork, actor: Actor, unit_id: str, body: Any) -> UnitR
     for key, value in _columns(body).items():
         setattr(row, key, value)
     audit(uow, actor, "update", "unit", row.id)
-    return row
+    return _whole(row)
 
 
-def publish_unit(uow: UnitOfWork, actor: Actor, unit_id: str, version: int) -> UnitRow:
+@use_case
+def publish_unit(uow: UnitOfWork, actor: Actor, unit_id: str, version: int) -> UnitView:
     """Make a draft unit available to the network's next round."""
     require(uow, actor, "publish", "unit", Role.HOUSING_OFFICER)
-    row = get_unit(uow, actor, unit_id, "publish")
+    row = _find(uow, actor, unit_id, "publish")
     check_version(row, version)
     if row.status != UnitStatus.DRAFT:
         raise Conflict(f"The unit is {row.status}, not a draft.")
-    row.status = UnitStatus.AVAILABLE
+    row.status = move(row.status, UnitStatus.AVAILABLE, "unit")
     audit(uow, actor, "publish", "unit", row.id)
-    return row
+    return _whole(row)
 
 
-def withdraw_unit(uow: UnitOfWork, actor: Actor, unit_id: str, version: int) -> UnitRow:
+@use_case
+def withdraw_unit(uow: UnitOfWork, actor: Actor, unit_id: str, version: int) -> UnitView:
     """Take a unit back; a proposal still awaiting an answer ends, and its case is reopened."""
     require(uow, actor, "withdraw", "unit", Role.HOUSING_OFFICER)
-    row = get_unit(uow, actor, unit_id, "withdraw")
+    row = _find(uow, actor, unit_id, "withdraw")
     check_version(row, version)
-    if row.status not in (*EDITABLE, UnitStatus.PROPOSED):
+    if row.status in (UnitStatus.RESERVED, UnitStatus.LET):
         raise Conflict(f"The unit is {row.status}, so it cannot be withdrawn: a household has "
                        "accepted it or lives there. Closing the round returns a unit whose "
                        "contract was not signed.")
+    row.status = move(row.status, UnitStatus.WITHDRAWN, "unit")
     for proposal in uow.session.scalars(select(ProposalRow).where(
             ProposalRow.unit_id == row.id, ProposalRow.status == ProposalStatus.PROPOSED)):
         end_proposal(uow, proposal)
         audit(uow, actor, "expire", "proposal", proposal.id)
-    row.status = UnitStatus.WITHDRAWN
     audit(uow, actor, "withdraw", "unit", row.id)
-    return row
+    return _whole(row)
 
 
-def unit_view(actor: Actor, row: UnitRow) -> BaseModel:
+def unit_view(actor: Actor, row: UnitRow) -> UnitOut:
     """The unit as this caller may see it: whole for its housing officer, a summary otherwise."""
     if actor.role is Role.HOUSING_OFFICER:
-        return UnitView.model_validate({**row.spec, "id": row.id, "status": row.status,
-                                        "municipality": row.municipality_code,
-                                        "district": row.district, "version": row.version,
-                                        "pledged_until": row.pledged_until})
+        return _whole(row)
     return UnitSummary.model_validate({**row.spec, "id": row.id, "status": row.status,
                                        "municipality": row.municipality_code,
                                        "pledged_until": row.pledged_until})
 
 
-def _columns(body: Any) -> dict[str, Any]:
+def _find(uow: UnitOfWork, actor: Actor, unit_id: str, action: str = "read") -> UnitRow:
+    require(uow, actor, action, "unit", Role.HOUSING_OFFICER, Role.COORDINATOR)
+    row: UnitRow = one(uow, actor, select(UnitRow).where(UnitRow.id == unit_id,
+                                                         unit_scope(actor)),
+                       "unit", unit_id, action)
+    return row
+
+
+def _whole(row: UnitRow) -> UnitView:
+    return UnitView.model_validate({**row.spec, "id": row.id, "status": row.status,
+                                    "municipality": row.municipality_code,
+                                    "district": row.district, "version": row.version,
+                                    "pledged_until": row.pledged_until})
+
+
+def _columns(body: UnitCreate) -> dict[str, Any]:
     spec = body.model_dump(mode="json", exclude={"district", "pledged_until", "version"})
     return {"spec": spec, "district": body.district, "pledged_until": body.pledged_until}

@@ -1,20 +1,38 @@
-"""People and their API tokens. A token is 256 random bits, shown once, stored only as a hash."""
+"""People and their API tokens. A token is 256 random bits, shown once, stored only as a hash.
+
+A token that does not let its bearer in is audited: a known one that expired or was revoked in
+the trail of its owner's network, an unknown one in the service's own trail (filed under no
+network), which every auditor may read, since nobody can say which network it was aimed at.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import secrets
+from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
-from exchange.persistence.database import UnitOfWork
-from exchange.persistence.rows import MunicipalityRow, Role, TokenRow, UserRow, WebSessionRow, now
+from exchange.domain.lifecycle import Role
+from exchange.persistence.rows import MunicipalityRow, TokenRow, UserRow, WebSessionRow, now
 from exchange.services.access import Actor, audit
 from exchange.services.errors import FieldProblem, Invalid, NotFound
+from exchange.services.unit_of_work import UnitOfWork, use_case
 
 TOKEN_PREFIX = "exch_"
 TOKEN_DAYS = 90.0
+
+
+@dataclass(frozen=True)
+class Issued:
+    """A token just issued to a person (shown once, never stored), and who she is."""
+
+    user_id: int
+    name: str
+    role: Role
+    municipality: str
+    token: str
 
 
 def digest(token: str) -> str:
@@ -22,8 +40,9 @@ def digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+@use_case
 def create_user(uow: UnitOfWork, name: str, role: Role, municipality: str,
-                days: float = TOKEN_DAYS) -> tuple[UserRow, str]:
+                days: float = TOKEN_DAYS) -> Issued:
     """A new user of a member municipality, and her first token (to be shown once), valid for
     `days`."""
     member = uow.session.get(MunicipalityRow, municipality)
@@ -32,24 +51,33 @@ def create_user(uow: UnitOfWork, name: str, role: Role, municipality: str,
                                     "load the network first (exchange load-sample)")])
     if not name.strip():
         raise Invalid([FieldProblem("name", "must not be empty")])
-    user = UserRow(name=name.strip(), role=role, municipality_code=municipality)
+    user = UserRow(name=name.strip()[:200], role=role, municipality_code=municipality)
     uow.session.add(user)
     uow.session.flush()
     audit(uow, None, "create", "user", str(user.id), network=member.network_id)
-    return user, issue_token(uow, user, days)
+    return _issue(uow, user, days)
 
 
-def issue_token(uow: UnitOfWork, user: UserRow, days: float = TOKEN_DAYS) -> str:
-    """A fresh token for `user`, valid for `days`; only its hash is kept."""
+@use_case
+def renew_token(uow: UnitOfWork, user_id: int, days: float = TOKEN_DAYS) -> Issued:
+    """A fresh token for a user (hers expire); her earlier tokens stay valid until they do."""
+    user = uow.session.get(UserRow, user_id)
+    if user is None:
+        raise NotFound(f"There is no user {user_id}; `exchange user create` makes one.")
+    return _issue(uow, user, days)
+
+
+def _issue(uow: UnitOfWork, user: UserRow, days: float) -> Issued:
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     uow.session.add(TokenRow(user_id=user.id, digest=digest(token),
                              expires_at=now() + dt.timedelta(days=days)))
     audit(uow, None, "issue_token", "user", str(user.id), network=_network(uow, user.id))
-    return token
+    return Issued(user.id, user.name, Role(user.role), user.municipality_code, token)
 
 
+@use_case
 def revoke_token(uow: UnitOfWork, token: str) -> None:
-    """Revoke one token (signing out); an unknown token is refused."""
+    """Revoke one token; an unknown token is refused."""
     row = uow.session.scalars(select(TokenRow).where(TokenRow.digest == digest(token))).first()
     if row is None:
         raise NotFound("No such token.")
@@ -58,8 +86,11 @@ def revoke_token(uow: UnitOfWork, token: str) -> None:
           network=_network(uow, row.user_id))
 
 
+@use_case
 def revoke_user_tokens(uow: UnitOfWork, user_id: int) -> int:
     """Revoke every live token of a user; returns how many were revoked."""
+    if uow.session.get(UserRow, user_id) is None:
+        raise NotFound(f"There is no user {user_id}.")
     rows = uow.session.scalars(select(TokenRow).where(
         TokenRow.user_id == user_id, TokenRow.revoked_at.is_(None))).all()
     for row in rows:
@@ -73,17 +104,22 @@ def _network(uow: UnitOfWork, user_id: int) -> str | None:
         UserRow, UserRow.municipality_code == MunicipalityRow.code).where(UserRow.id == user_id))
 
 
+@use_case
 def authenticate(uow: UnitOfWork, token: str) -> Actor | None:
-    """The actor behind a live token, or None."""
+    """The actor behind a live token, or None, audited as a refused sign-in."""
     found = _owner(uow, token)
-    return found[0] if found else None
+    if found is None:
+        _refused(uow, token, "authenticate", "token")
+        return None
+    return found[0]
 
 
+@use_case
 def open_session(uow: UnitOfWork, token: str, hours: float) -> tuple[str, Actor] | None:
     """Sign in to the pages with a token: a new session's cookie secret, or None (audited)."""
     found = _owner(uow, token)
     if found is None:
-        audit(uow, None, "sign_in", "session", outcome="denied")
+        _refused(uow, token, "sign_in", "session")
         return None
     actor, token_id = found
     secret = secrets.token_urlsafe(32)
@@ -94,6 +130,18 @@ def open_session(uow: UnitOfWork, token: str, hours: float) -> tuple[str, Actor]
     return secret, actor
 
 
+def _refused(uow: UnitOfWork, token: str, action: str, kind: str) -> None:
+    """Audit a token that let nobody in: in its owner's trail when it is known (it expired or
+    was revoked), in the service's trail when it is not."""
+    row = uow.session.scalars(select(TokenRow).where(TokenRow.digest == digest(token))).first()
+    if row is None:
+        audit(uow, None, action, kind, outcome="denied")
+        return
+    outcome = "revoked" if row.revoked_at is not None else "expired"
+    audit(uow, None, action, kind, str(row.user_id), outcome, network=_network(uow, row.user_id))
+
+
+@use_case
 def session_actor(uow: UnitOfWork, secret: str) -> tuple[Actor, str] | None:
     """The actor of a live session and its CSRF token, or None when it has ended."""
     found = uow.session.execute(
@@ -107,6 +155,7 @@ def session_actor(uow: UnitOfWork, secret: str) -> tuple[Actor, str] | None:
     return _actor(user, network), csrf
 
 
+@use_case
 def end_session(uow: UnitOfWork, secret: str) -> None:
     """Sign out: the session's cookie is worthless from now on."""
     found = uow.session.execute(
@@ -130,7 +179,7 @@ def _owner(uow: UnitOfWork, token: str) -> tuple[Actor, int] | None:
     return _actor(user, network), row.id
 
 
-def _live_tokens():  # type: ignore[no-untyped-def]
+def _live_tokens() -> Select[UserRow, str, TokenRow]:
     return (select(UserRow, MunicipalityRow.network_id, TokenRow)
             .join(TokenRow, TokenRow.user_id == UserRow.id)
             .join(MunicipalityRow, MunicipalityRow.code == UserRow.municipality_code)

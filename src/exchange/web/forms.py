@@ -47,7 +47,8 @@ def nested(form: FormData, multi: frozenset[str] = frozenset()) -> dict[str, Any
             if not isinstance(node, dict):
                 node = {}
         if name in multi:
-            node[last] = [*(node.get(last) if isinstance(node.get(last), list) else []), value]
+            earlier = node.get(last)
+            node[last] = [*(earlier if isinstance(earlier, list) else []), value]
         else:
             node[last] = value
     return _lists(tree)

@@ -16,8 +16,8 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse, Response
 
-from exchange.persistence.database import UnitOfWork
-from exchange.services.access import audit
+from exchange.http.deps import database_of
+from exchange.services.access import record
 from exchange.services.errors import ServiceError, Stale
 from exchange.web.forms import label_of, value_at
 from exchange.web.i18n import DEFAULT, LANGUAGES, Translator
@@ -110,8 +110,7 @@ class PageRoute(APIRoute):
 def _record_forgery(request: Request) -> None:
     """A form without its session's CSRF token: audited as a denial of what it asked for."""
     route = request.scope.get("route")
-    with UnitOfWork(request.app.state.sessions) as uow:
-        audit(uow, request.state.actor, "forged_form", "page",
-              next(iter(request.path_params.values()), None), "denied")
-        uow.commit()
+    with database_of(request).unit_of_work() as uow:
+        record(uow, request.state.actor, "forged_form", "page",
+               next(iter(request.path_params.values()), None), "denied")
     log.warning("form without its CSRF token on %s", route.path if route else "?")

@@ -17,7 +17,7 @@ from fastapi.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
-from exchange.persistence.database import UnitOfWork
+from exchange.http.deps import database_of
 from exchange.services.access import Actor
 from exchange.services.users import session_actor
 
@@ -53,7 +53,7 @@ def _signed_in(request: Request) -> Actor:
     secret = request.cookies.get(SESSION_COOKIE)
     found = None
     if secret:
-        with UnitOfWork(request.app.state.sessions) as uow:
+        with database_of(request).unit_of_work() as uow:
             found = session_actor(uow, secret)
     if found is None:
         request.state.actor = None

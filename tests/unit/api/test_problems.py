@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from exchange.api.app import create_app
+from exchange.app import create_app
 from exchange.settings import Settings
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from exchange.api.throttle import FailureLimit
+from exchange.http.throttle import FailureLimit
 
 
 class Clock:

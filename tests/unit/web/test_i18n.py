@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from exchange.domain.lifecycle import CaseStatus, ProposalStatus, Role, RoundStatus, UnitStatus
 from exchange.domain.model import Contract, Reason, Stage, Urgency
-from exchange.persistence.rows import CaseStatus, ProposalStatus, Role, RoundStatus, UnitStatus
 from exchange.services.schemas import DeclineReason
 from exchange.web.forms import _KINDS
 from exchange.web.i18n import LANGUAGES, Translator, catalogue

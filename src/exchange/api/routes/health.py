@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
 
-from exchange.api.deps import EndsTransaction, UowDep
+from exchange.http.deps import database_of
 
-router = APIRouter(tags=["health"], route_class=EndsTransaction)
+router = APIRouter(tags=["health"])
 
 
 @router.get("/health")
-def health(uow: UowDep) -> JSONResponse:
+def health(request: Request) -> JSONResponse:
     """200 when the service and its database answer, 503 otherwise."""
-    try:
-        uow.session.execute(text("select 1"))
-    except Exception:  # any database failure means: not ready
+    if not database_of(request).answers():
         return JSONResponse({"status": "database unavailable"}, status_code=503)
     return JSONResponse({"status": "ok"})
-

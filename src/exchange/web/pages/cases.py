@@ -8,15 +8,15 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from exchange.api.deps import UowDep
+from exchange.domain.lifecycle import Role
 from exchange.domain.model import Stage, Urgency
-from exchange.persistence.database import UnitOfWork
-from exchange.persistence.rows import Role
+from exchange.http.deps import UowDep
 from exchange.services import cases, network, outcomes, proposals
 from exchange.services.access import Actor, require
 from exchange.services.errors import Invalid
-from exchange.services.records import as_rules
+from exchange.services.records import Paging
 from exchange.services.schemas import CaseCreate, CaseUpdate, DeclineReason
+from exchange.services.unit_of_work import UnitOfWork
 from exchange.web import forms, places
 from exchange.web.render import PageRoute, page, redirect, translator
 from exchange.web.session import FormDep, OffsetDep, PageActorDep
@@ -35,10 +35,8 @@ def _case_worker(uow: UnitOfWork, actor: Actor) -> None:
 def cases_page(request: Request, uow: UowDep, actor: PageActorDep,
                offset: OffsetDep = 0) -> Response:
     _case_worker(uow, actor)
-    rows, total = cases.list_cases(uow, actor, 100, offset)
-    uow.commit()
-    return page(request, "cases.html", cases=[cases.case_view(actor, r) for r in rows],
-                total=total, offset=offset)
+    listed = cases.list_cases(uow, actor, Paging(100, offset))
+    return page(request, "cases.html", cases=listed.items, total=listed.total, offset=offset)
 
 
 @router.get("/cases/new")
@@ -52,23 +50,20 @@ def new_case(request: Request, uow: UowDep, actor: PageActorDep) -> Response:
 def post_case(request: Request, uow: UowDep, actor: PageActorDep, form: FormDep) -> Response:
     _case_worker(uow, actor)
     try:
-        row = cases.post_case(uow, actor, forms.parse(form, CaseCreate, translator(request),
-                                                       MULTI))
+        posted = cases.post_case(uow, actor, forms.parse(form, CaseCreate, translator(request),
+                                                          MULTI))
     except Invalid as error:
         return _form(request, uow, actor, forms.nested(form, MULTI), error)
-    uow.commit()
-    return redirect(f"/app/cases/{row.id}?done=posted")
+    return redirect(f"/app/cases/{posted.id}?done=posted")
 
 
 @router.get("/cases/{case_id}")
 def case_page(request: Request, uow: UowDep, actor: PageActorDep, case_id: str) -> Response:
     """The case, its proposals, and in plain words why it was not placed."""
     _case_worker(uow, actor)
-    view = cases.case_view(actor, cases.get_case(uow, actor, case_id))
-    listed, _ = proposals.list_proposals(uow, actor, 50, 0, case_id=case_id)
-    offers = [proposals.proposal_view(uow, actor, p) for p in listed]
+    view = cases.get_case(uow, actor, case_id)
+    offers = proposals.list_proposals(uow, actor, Paging(50, 0), case_id=case_id).items
     unplaced = outcomes.why_unplaced(uow, actor, case_id)
-    uow.commit()
     return page(request, "case.html", case=view, offers=offers, unplaced=unplaced,
                 names=places.municipality_names(), reasons=list(DeclineReason))
 
@@ -76,8 +71,7 @@ def case_page(request: Request, uow: UowDep, actor: PageActorDep, case_id: str) 
 @router.get("/cases/{case_id}/edit")
 def edit_case(request: Request, uow: UowDep, actor: PageActorDep, case_id: str) -> Response:
     _case_worker(uow, actor)
-    view = cases.case_view(actor, cases.get_case(uow, actor, case_id))
-    uow.commit()
+    view = cases.get_case(uow, actor, case_id)
     return _form(request, uow, actor, view.model_dump(mode="json"), case_id=case_id)
 
 
@@ -85,20 +79,18 @@ def edit_case(request: Request, uow: UowDep, actor: PageActorDep, case_id: str) 
 def update_case(request: Request, uow: UowDep, actor: PageActorDep, form: FormDep,
                 case_id: str) -> Response:
     _case_worker(uow, actor)
-    cases.get_case(uow, actor, case_id, "update")  # out of reach: 404 before the form is read
+    cases.reach_case(uow, actor, case_id, "update")  # out of reach: 404 before the form is read
     try:
         body = forms.parse(form, CaseUpdate, translator(request), MULTI)
         cases.update_case(uow, actor, case_id, body)
     except Invalid as error:
         return _form(request, uow, actor, forms.nested(form, MULTI), error, case_id)
-    uow.commit()
     return redirect(f"/app/cases/{case_id}?done=saved")
 
 
 @router.post("/cases/{case_id}/withdraw")
 def withdraw_case(uow: UowDep, actor: PageActorDep, form: FormDep, case_id: str) -> Response:
     cases.withdraw_case(uow, actor, case_id, forms.version_of(form))
-    uow.commit()
     return redirect(f"/app/cases/{case_id}?done=withdrawn")
 
 
@@ -114,7 +106,7 @@ def _form(request: Request, uow: UnitOfWork, actor: Actor, data: dict[str, Any],
                 child_rows=_rows(children, 3), zone_rows=_rows(zones, 2),
                 places=sorted(places.places()),
                 names=places.municipality_names(),
-                home_excluded=not as_rules(uow, actor.network).allow_home_municipality)
+                home_excluded=not network.rules(uow, actor).allow_home_municipality)
 
 
 def _rows(typed: Any, least: int) -> int:

@@ -8,11 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from starlette.responses import Response
 
-from exchange.api.deps import UowDep
-from exchange.api.throttle import client_address, retry_after
-from exchange.persistence.database import UnitOfWork
-from exchange.persistence.rows import Role
+from exchange.domain.lifecycle import Role
+from exchange.http.deps import UowDep, database_of
+from exchange.http.throttle import client_address, retry_after
 from exchange.services.network import audit_trail
+from exchange.services.records import Paging
 from exchange.services.users import end_session, open_session
 from exchange.web.i18n import LANGUAGES
 from exchange.web.render import PageRoute, error_page, page, redirect
@@ -72,9 +72,8 @@ def sign_in(request: Request, token: Annotated[str, Form(max_length=200)],
                         message="error.429.text", minutes=math.ceil(wait / 60))
         response.headers.update(retry_after(wait))
         return response
-    with UnitOfWork(request.app.state.sessions) as uow:
+    with database_of(request).unit_of_work() as uow:
         opened = open_session(uow, token.strip(), request.app.state.settings.session_hours)
-        uow.commit()
     if opened is None:
         limit.failed(address)
         fresh = new_sign_in_nonce()
@@ -102,9 +101,8 @@ def sign_out(request: Request, actor: PageActorDep, form: FormDep) -> Response:
 def _end_session(request: Request) -> None:
     """End the session this browser holds, if any."""
     if secret := request.cookies.get(SESSION_COOKIE):
-        with UnitOfWork(request.app.state.sessions) as uow:
+        with database_of(request).unit_of_work() as uow:
             end_session(uow, secret)
-            uow.commit()
 
 
 @router.get("/lang/{lang}")
@@ -120,5 +118,5 @@ def switch_language(lang: str, next: str | None = None) -> Response:
 def audit_page(request: Request, uow: UowDep, actor: PageActorDep,
                offset: OffsetDep = 0) -> Response:
     """The auditor's page: the network's audit trail, newest first."""
-    rows, total = audit_trail(uow, actor, 100, offset)
-    return page(request, "audit.html", rows=rows, total=total, offset=offset)
+    trail = audit_trail(uow, actor, Paging(100, offset))
+    return page(request, "audit.html", rows=trail.items, total=trail.total, offset=offset)

@@ -6,11 +6,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from exchange.api.deps import UowDep
-from exchange.persistence.rows import Role
+from exchange.domain.lifecycle import Role
+from exchange.http.deps import UowDep
 from exchange.services import proposals
 from exchange.services.access import require
 from exchange.services.errors import FieldProblem, Invalid
+from exchange.services.records import Paging
 from exchange.services.schemas import DeclineReason
 from exchange.web import forms
 from exchange.web.render import PageRoute, page, redirect, translator
@@ -25,17 +26,14 @@ def proposals_page(request: Request, uow: UowDep, actor: PageActorDep,
     """Her households' proposals (case worker) or the proposals for her units (housing
     officer), newest round first; the coordinator follows them on the round's page."""
     require(uow, actor, "open_page", "proposal", Role.CASE_WORKER, Role.HOUSING_OFFICER)
-    rows, total = proposals.list_proposals(uow, actor, 50, offset)
-    shown = [proposals.proposal_view(uow, actor, p) for p in rows]
-    uow.commit()
-    return page(request, "proposals.html", proposals=shown, total=total, offset=offset,
-                reasons=list(DeclineReason))
+    listed = proposals.list_proposals(uow, actor, Paging(50, offset))
+    return page(request, "proposals.html", proposals=listed.items, total=listed.total,
+                offset=offset, reasons=list(DeclineReason))
 
 
 @router.post("/proposals/{proposal_id}/accept")
 def accept(uow: UowDep, actor: PageActorDep, form: FormDep, proposal_id: str) -> Response:
     proposals.accept(uow, actor, proposal_id, forms.version_of(form))
-    uow.commit()
     return redirect(f"/app/proposals?done=accepted#{proposal_id}")
 
 
@@ -46,12 +44,10 @@ def decline(request: Request, uow: UowDep, actor: PageActorDep, form: FormDep,
     if reason not in set(DeclineReason):
         raise Invalid([FieldProblem("reason", translator(request)("form.choice"))])
     proposals.decline(uow, actor, proposal_id, forms.version_of(form), DeclineReason(reason))
-    uow.commit()
     return redirect(f"/app/proposals?done=declined#{proposal_id}")
 
 
 @router.post("/proposals/{proposal_id}/confirm")
 def confirm(uow: UowDep, actor: PageActorDep, form: FormDep, proposal_id: str) -> Response:
     proposals.confirm(uow, actor, proposal_id, forms.version_of(form))
-    uow.commit()
     return redirect(f"/app/proposals?done=confirmed#{proposal_id}")

@@ -7,14 +7,15 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from exchange.api.deps import UowDep
+from exchange.domain.lifecycle import Role
 from exchange.domain.model import Contract
-from exchange.persistence.database import UnitOfWork
-from exchange.persistence.rows import Role
+from exchange.http.deps import UowDep
 from exchange.services import units
 from exchange.services.access import Actor, require
 from exchange.services.errors import Invalid
+from exchange.services.records import Paging
 from exchange.services.schemas import UnitCreate
+from exchange.services.unit_of_work import UnitOfWork
 from exchange.web import forms
 from exchange.web.render import PageRoute, page, redirect, translator
 from exchange.web.session import FormDep, OffsetDep, PageActorDep
@@ -30,10 +31,8 @@ def _housing_officer(uow: UnitOfWork, actor: Actor) -> None:
 def units_page(request: Request, uow: UowDep, actor: PageActorDep,
                offset: OffsetDep = 0) -> Response:
     _housing_officer(uow, actor)
-    rows, total = units.list_units(uow, actor, 100, offset)
-    uow.commit()
-    return page(request, "units.html", units=[units.unit_view(actor, r) for r in rows],
-                total=total, offset=offset)
+    listed = units.list_units(uow, actor, Paging(100, offset))
+    return page(request, "units.html", units=listed.items, total=listed.total, offset=offset)
 
 
 @router.get("/units/new")
@@ -49,11 +48,10 @@ def pledge(request: Request, uow: UowDep, actor: PageActorDep, form: FormDep) ->
     draft = form.get("_draft") == "true"
     try:
         body = forms.parse(form, UnitCreate, translator(request))
-        row = units.pledge_unit(uow, actor, body, publish=not draft)
+        pledged = units.pledge_unit(uow, actor, body, publish=not draft)
     except Invalid as error:
         return _form(request, forms.nested(form), error, draft)
-    uow.commit()
-    return redirect(f"/app/units?done=pledged#{row.id}")
+    return redirect(f"/app/units?done=pledged#{pledged.id}")
 
 
 def _form(request: Request, data: dict[str, Any], error: Invalid | None = None,
@@ -68,12 +66,10 @@ def _form(request: Request, data: dict[str, Any], error: Invalid | None = None,
 @router.post("/units/{unit_id}/publish")
 def publish(uow: UowDep, actor: PageActorDep, form: FormDep, unit_id: str) -> Response:
     units.publish_unit(uow, actor, unit_id, forms.version_of(form))
-    uow.commit()
     return redirect(f"/app/units?done=published#{unit_id}")
 
 
 @router.post("/units/{unit_id}/withdraw")
 def withdraw(uow: UowDep, actor: PageActorDep, form: FormDep, unit_id: str) -> Response:
     units.withdraw_unit(uow, actor, unit_id, forms.version_of(form))
-    uow.commit()
     return redirect(f"/app/units?done=withdrawn#{unit_id}")

@@ -87,7 +87,7 @@ def _chain_existing_entries() -> None:
     updates = []
     for entry in entries:
         seq, previous = heads.get(entry['network_id'], (0, GENESIS))
-        sealed = link(entry, previous)
+        sealed = link(dict(entry), previous)
         heads[entry['network_id']] = (seq + 1, sealed)
         updates.append({'id': entry['id'], 'seq': seq + 1, 'previous_hash': previous,
                         'hash': sealed})

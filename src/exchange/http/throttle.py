@@ -1,4 +1,5 @@
-"""Failed sign-ins are rate-limited per client address, so a token cannot be guessed.
+"""Failed sign-ins (API tokens and page sign-ins alike) are rate-limited per client address, so
+a token cannot be guessed.
 
 The count lives in the process: the service runs as one process per deployment (see the README);
 several processes would each allow the limit. Behind a reverse proxy, run uvicorn with
