@@ -33,6 +33,6 @@ def parse_size(text: str) -> Size:
         return SIZES[text]
     region, _, dims = text.partition(":")
     cases, _, units = dims.partition("x")
-    if not (cases.isdigit() and units.isdigit()):
+    if not (cases.isascii() and cases.isdigit() and units.isascii() and units.isdigit()):
         raise ValueError(f"unknown size {text!r}: use {', '.join(SIZES)} or REGION:CASESxUNITS")
     return Size(region, int(cases), int(units))

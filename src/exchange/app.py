@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 import exchange
 from exchange import api, web
+from exchange.http.limits import BodyLimit
 from exchange.http.throttle import FailureLimit
 from exchange.services.database import Database, keys_of
 from exchange.services.solving import Solver
@@ -36,6 +37,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                   "domestic violence: units, cases, monthly matching rounds and proposals.")
     app.state.settings, app.state.database, app.state.solver = settings, database, solver
     app.state.sign_in_limit = FailureLimit(settings.sign_in_failures, settings.sign_in_window)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     api.install(app)
     web.install(app)
     return app

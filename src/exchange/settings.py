@@ -26,6 +26,10 @@ class Settings(BaseSettings):
         default=120.0, gt=0,
         description="Seconds without progress after which a solve is taken to have died "
         "(its process was killed) and the round may be solved again.")
+    max_body_bytes: int = Field(
+        default=1_048_576, ge=1_024,
+        description="The longest request body the service reads; a longer one is refused with "
+        "413. A case or a unit is a few kilobytes.")
     page_size_max: int = Field(default=200, ge=1, description="Largest page a list returns.")
     session_hours: float = Field(
         default=10.0, gt=0, le=24 * 30,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -84,3 +85,40 @@ def test_generate_is_reproducible_and_valid(tmp_path):
     assert first.read_text() == second.read_text()
     assert len(json.loads(first.read_text())["municipalities"]) == 26
     assert run("validate", str(first)).returncode == 0
+
+
+def hostile_round() -> dict:
+    """A valid round whose ids and names try to steer the terminal."""
+    data = varied()
+    data["round"]["id"] = "[link=https://evil.example]klicka[/link]"
+    data["network"]["id"] = "[/]"
+    data["municipalities"][0]["name"] = "Solna\x1b[2J\x1b]8;;https://evil.example\x07x"
+    return data
+
+
+def test_ids_names_and_file_names_reach_the_terminal_as_text(tmp_path):
+    """Probe finding: ids and file names were printed as Rich markup (`[/]` crashed, `[link=…]`
+    became a hidden hyperlink) and raw escape sequences reached the terminal."""
+    (tmp_path / "[").mkdir()
+    named = tmp_path / "[/]x.json"  # a file `]x.json` in a folder `[`
+    named.write_text(json.dumps(hostile_round()))
+    checked = run("validate", str(named))
+    assert checked.returncode == 0, checked.stderr
+    assert "[/]x.json" in checked.stdout and "[link=https://evil.example]" in checked.stdout
+    solved = run("solve", str(named), "-o", str(tmp_path / "result.json"))
+    assert solved.returncode == 0, solved.stderr
+    assert "\\x1b[2J" in solved.stdout and "\x1b" not in solved.stdout + solved.stderr
+    assert "\x07" not in solved.stdout and "[link=https://evil.example]klicka" in solved.stdout
+
+
+def test_a_file_nested_100000_deep_is_refused_by_every_command_that_reads_one(tmp_path):
+    """Probe finding: validate, solve, load-network and import ended in a recursion
+    traceback."""
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    env = {**os.environ, "EXCHANGE_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}
+    for command in ("validate", "solve", "load-network", "import"):
+        done = subprocess.run([sys.executable, "-m", "exchange", command, str(deep)],
+                              capture_output=True, text=True, timeout=120, env=env)
+        assert done.returncode == 2, (command, done.stderr)
+        assert "nested too deeply" in done.stderr and "Traceback" not in done.stderr, command

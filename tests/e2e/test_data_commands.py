@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 import subprocess
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from exchange.persistence.sealing import key_line, new_key
+from tests.builders import varied
 
 
 @pytest.fixture
@@ -96,3 +98,28 @@ def test_a_corrupt_export_file_is_refused_in_words(env, tmp_path, content, words
     broken.write_text(content)
     refused(run(env, "import", str(broken)), str(broken), words)
     refused(run(env, "import", str(tmp_path / "missing.json")), "no such file")
+
+
+def test_a_member_of_another_network_is_a_clear_refusal(env, tmp_path):
+    """Probe finding: `load-network` with a member already in another network ended in a
+    traceback."""
+    assert run(env, "load-sample", "sodertorn").returncode == 0
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps({**varied(), "network": {
+        "id": "another", "name": "Another", "rules": {"reciprocity_tolerance": 1}},
+        "municipalities": [{"code": "0127", "name": "Botkyrka", "lat": 59.2, "lon": 17.8}],
+        "units": [], "cases": [], "schools": []}))
+    refused(run(env, "load-network", str(other)), "0127", "another network")
+
+
+def test_the_data_key_is_kept_out_of_version_control(env, tmp_path):
+    """Found in a new user's trial: the Quick start's key file sat in the clone, one
+    `git add .` away from a commit."""
+    root = Path(__file__).resolve().parents[2]
+    ignored = subprocess.run(["git", "check-ignore", "-q", "exchange.keys"], cwd=root)
+    assert ignored.returncode == 0, ".gitignore must name exchange.keys"
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    loaded = run(env, "load-sample", "sodertorn")
+    assert loaded.returncode == 0
+    assert "inside the git work tree" in loaded.stderr and "EXCHANGE_DATA_KEY_FILE" in \
+        loaded.stderr

@@ -8,6 +8,8 @@ import re
 import pytest
 
 from exchange.domain.lifecycle import Role
+from exchange.services.access import REFUSED_ID
+from exchange.services.users import revoke_token
 from tests.integration.service import Service, other_network, small_network
 
 HOME, HOST = "0126", "0127"
@@ -201,3 +203,50 @@ def test_the_audit_trail_records_reads_changes_and_denials(world):
     assert set(everything[0]) == {"id", "at", "user_id", "role", "municipality", "action",
                                   "object_type", "object_id", "outcome", "seq", "previous_hash",
                                   "hash"}
+
+
+def _trail(service, municipality, **params):
+    auditor = service.as_(municipality, "auditor")
+    return auditor.get("/audit", params={"limit": 200, **params}).json()["items"]
+
+
+def test_a_denial_across_networks_tells_no_auditor_which_ids_exist(world):
+    """Probe finding: a cross-network denial was filed only in the caller's chain, and the
+    placeholder told an auditor which of another network's ids exist. Now the caller's trail
+    holds one placeholder for every refused id, and the owner's trail the id itself."""
+    service, round_id, _ = world
+    outsider = service.as_("1280", "coordinator")  # Skåne
+    assert outsider.get(f"/rounds/{round_id}").status_code == 404
+    assert outsider.get("/rounds/sodertorn-2031-01").status_code == 404
+    refused = [e for e in _trail(service, "1280") if e["outcome"] == "denied"]
+    assert [e["object_id"] for e in refused[:2]] == [REFUSED_ID, REFUSED_ID]
+    owners = _trail(service, HOME, object_id=round_id)
+    assert ("coordinator", "1280", "read", "denied") in {
+        (e["role"], e["municipality"], e["action"], e["outcome"]) for e in owners}
+    assert not _trail(service, HOME, object_id="sodertorn-2031-01")  # nobody's: nowhere
+
+
+def test_a_denial_inside_the_network_keeps_the_id_in_its_trail(world):
+    service, _, proposals = world
+    case = next(p for p in proposals if p["sending"] == HOME)["case"]
+    assert service.as_(HOST, "case_worker").get(f"/cases/{case}").status_code == 404
+    assert any(e["outcome"] == "denied" and e["municipality"] == HOST
+               for e in _trail(service, HOME, object_id=case))
+
+
+def test_tokens_that_let_nobody_in_are_audited(world):
+    """Probe finding: API requests with unknown or expired tokens were audited nowhere, and
+    failed page sign-ins went to a chain no auditor could read."""
+    service, _, _ = world
+    unknown = service.client.get("/me", headers={"Authorization": "Bearer exch_nobody"})
+    assert unknown.status_code == 401
+    token = service.tokens[(HOST, "case_worker")]
+    with service.app.state.database.unit_of_work() as uow:
+        revoke_token(uow, token)
+    assert service.as_(HOST, "case_worker").get("/me").status_code == 401
+    refused = {(e["action"], e["object_type"], e["outcome"])
+               for e in _trail(service, "1280", trail="service")}  # any network's auditor
+    assert ("authenticate", "token", "denied") in refused
+    owner = [e for e in _trail(service, HOME) if e["action"] == "authenticate"]
+    assert owner and owner[0]["outcome"] == "revoked" and owner[0]["object_type"] == "token"
+    assert not any(e["action"] == "authenticate" for e in _trail(service, "1280"))

@@ -11,13 +11,20 @@ import pytest
 from sqlalchemy import func, select
 
 from exchange.persistence.database import UnitOfWork, make_engine
-from exchange.persistence.rows import NetworkRow
+from exchange.persistence.rows import AuditRow, NetworkRow
 from exchange.persistence.sealing import key_line, new_key
 from exchange.services.access import audit
-from exchange.services.backup import LEFT_OUT, export_network, import_network, tables
+from exchange.services.backup import (
+    LEFT_OUT,
+    RENUMBERED,
+    export_network,
+    import_network,
+    tables,
+)
 from exchange.services.backup_rows import BadExport
 from exchange.services.errors import Conflict
 from exchange.services.sealed import Unreadable
+from exchange.services.trail import verify_trail
 from tests.integration.lived import live_a_round, marked_in, post_marked_case
 from tests.integration.service import TEST_KEYS, Service, other_network, small_network
 
@@ -51,6 +58,11 @@ def restore(service, document) -> dict[str, int]:  # type: ignore[no-untyped-def
     return counts
 
 
+def _stored(table: str, row) -> dict:
+    """A row as it must come back; audit entries are renumbered on import (`RENUMBERED`)."""
+    return {k: v for k, v in row.items() if not (table in RENUMBERED and k == "id")}
+
+
 def table_rows(database_url: str, network: str) -> dict[str, list[dict]]:
     from exchange.services.backup import scopes
 
@@ -58,7 +70,7 @@ def table_rows(database_url: str, network: str) -> dict[str, list[dict]]:
     try:
         where = scopes(network)
         with engine.connect() as connection:
-            return {t.name: [dict(r._mapping) for r in connection.execute(
+            return {t.name: [_stored(t.name, r._mapping) for r in connection.execute(
                 select(t).where(where[t.name]).order_by(*t.primary_key.columns))]
                 for t in tables()}
     finally:
@@ -84,6 +96,8 @@ def test_a_network_that_ran_a_round_comes_back_row_for_row(lived, target, databa
     assert counts == {name: len(rows) for name, rows in document["tables"].items()}
     before, after = table_rows(database_url, "sodertorn"), table_rows(another_database_url,
                                                                       "sodertorn")
+    imported = after["audit"].pop()  # the import is audited in the network's own trail
+    assert (imported["action"], imported["object_id"]) == ("import", "sodertorn")
     assert before == after
     assert table_rows(another_database_url, "skane") == {t.name: [] for t in tables()}
     token = lived.tokens[("0127", "case_worker")]  # people keep signing in after a restore
@@ -110,7 +124,9 @@ def test_networks_of_one_database_restore_side_by_side(lived, target, database_u
     restore(target, exported(lived, "skane"))
     restore(target, exported(lived))
     for network in ("skane", "sodertorn"):
-        assert table_rows(another_database_url, network) == table_rows(database_url, network)
+        restored = table_rows(another_database_url, network)
+        assert restored["audit"].pop()["action"] == "import"
+        assert restored == table_rows(database_url, network)
 
 
 def test_ids_taken_in_the_target_refuse_the_whole_import(lived, another_database_url):
@@ -127,7 +143,12 @@ def test_ids_taken_in_the_target_refuse_the_whole_import(lived, another_database
     (lambda d: d["tables"]["cases"][0].update(colour="red"), "tables.cases[0].colour"),
     (lambda d: d["tables"]["cases"][0].update(created_at=17), "tables.cases[0]"),
     (lambda d: d["tables"]["cases"][0].update(sealed_spec='{"safety": {}}'), "not sealed"),
-    (lambda d: d["tables"]["proposals"][0].update(case_id="case-none"), "tables.proposals"),
+    (lambda d: d["tables"]["proposals"][0].update(case_id="case-none"),
+     "tables.proposals[0].case_id"),
+    (lambda d: d["tables"]["cases"][0].update(id={"$gt": ""}), "tables.cases[0].id"),
+    (lambda d: d["tables"]["users"][0].update(id="7"), "tables.users[0].id"),
+    (lambda d: d["tables"]["rounds"][0].update(network_id="skane"), "tables.rounds[0]"),
+    (lambda d: d["tables"]["audit"][1].update(action="erase"), "tables.audit"),
     (lambda d: d["tables"]["cases"].__setitem__(0, {**d["tables"]["cases"][0],
                                                      "sealed_spec": d["tables"]["cases"][1]
                                                      ["sealed_spec"]}), "does not open"),
@@ -150,3 +171,37 @@ def test_an_import_without_the_key_its_values_need_is_refused_naming_it(lived,
             pytest.raises(Conflict, match=document["keys"][0]):
         restore(keyless, document)
     assert document["keys"] == [TEST_KEYS.split(":")[0]]
+
+
+def test_an_import_that_reaches_another_networks_rows_is_refused_whole(lived, target,
+                                                                        another_database_url):
+    """Probe finding: a crafted export of a new network held a proposal whose case was one of
+    Södertörn's; it imported, and that case could then be confirmed as housed from the new
+    network. An import now takes in one network's rows and nothing else."""
+    restore(target, exported(lived))
+    sodertorn = exported(lived)["tables"]
+    crafted = copy.deepcopy(exported(lived, "skane"))
+    tables_ = crafted["tables"]
+    tables_["rounds"].append({**sodertorn["rounds"][0], "id": "skane-2026-12",
+                              "network_id": "skane", "period": "2026-12"})
+    tables_["solves"].append({**sodertorn["solves"][0], "id": 99_999, "round_id": "skane-2026-12",
+                              "round_file": None, "result": None,
+                              "erased_at": "2026-12-01T00:00:00"})
+    tables_["proposals"].append({**sodertorn["proposals"][0], "id": "prop-crafted",
+                                 "round_id": "skane-2026-12", "solve_id": 99_999,
+                                 "unit_id": tables_["units"][0]["id"]})  # Södertörn's case
+    before = table_rows(another_database_url, "sodertorn")
+    with pytest.raises(BadExport, match=re.escape("tables.proposals[0].case_id")):
+        restore(target, crafted)
+    assert table_rows(another_database_url, "skane") == {t.name: [] for t in tables()}
+    assert table_rows(another_database_url, "sodertorn") == before
+
+
+def test_an_import_is_audited_in_the_imported_networks_trail(lived, target):
+    restore(target, exported(lived, "skane"))
+    with UnitOfWork(target.app.state.database.sessions) as uow:
+        last = uow.session.scalars(select(AuditRow).where(AuditRow.network_id == "skane")
+                                   .order_by(AuditRow.seq.desc())).first()
+        assert last is not None
+        assert (last.action, last.object_type, last.object_id) == ("import", "network", "skane")
+        assert all(r.broken is None for r in verify_trail(uow, "skane"))

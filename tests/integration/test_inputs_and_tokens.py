@@ -108,3 +108,76 @@ def test_an_infinite_danger_radius_is_refused(service):
 def test_an_absurd_page_offset_is_a_422_not_a_500(service):
     answer = service.as_("0126", "coordinator").get("/cases", params={"offset": 10**20})
     assert answer.status_code == 422 and answer.json()["errors"][0]["path"] == "query.offset"
+
+
+def test_a_body_beyond_the_limit_is_413_and_nothing_is_stored(database_url):
+    """Probe finding: a 3.6 MB case was stored. A body longer than EXCHANGE_MAX_BODY_BYTES is
+    refused as it is read, whether its length is declared or not."""
+    with Service(database_url, small_network(), max_body_bytes=64 * 1024) as limited:
+        worker = limited.as_("0126", "case_worker")
+        before = worker.get("/cases").json()["total"]
+        big = {**a_case(limited), "padding": "x" * 100_000}
+        answer = worker.post("/cases", json=big)
+        assert answer.status_code == 413
+        assert answer.headers["content-type"] == "application/problem+json"
+        streamed = worker.post("/cases", content=iter([json.dumps(big).encode()]),
+                               headers={"content-type": "application/json"})
+        assert streamed.status_code == 413
+        assert worker.get("/cases").json()["total"] == before
+
+
+@pytest.mark.parametrize(("path", "value", "where"), [
+    ("household.children", [{"age": 5}] * 300, "household.children"),
+    ("safety.danger_zones", [{"lat": 59.2, "lon": 17.9, "radius_km": 1.0}] * 200,
+     "safety.danger_zones"),
+    ("safety.excluded_municipalities", ["0180"] * 400, "safety.excluded_municipalities"),
+    ("preferences.municipalities", ["0180"] * 400, "preferences.municipalities"),
+])
+def test_every_list_of_a_case_has_a_bound(service, path, value, where):
+    """Probe finding: a case with 300,000 children or 200,000 danger zones was stored and then
+    held the database writer for seconds at the next solve."""
+    body = a_case(service)
+    group, field = path.split(".")
+    body[group] = {**body.get(group, {}), field: value}
+    answer = service.as_("0126", "case_worker").post("/cases", json=body)
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["errors"][0]["path"] == where
+
+
+def test_texts_have_a_bound_too(service):
+    unit = small_network().units[0].model_dump(mode="json", exclude={"id", "municipality"})
+    answer = service.as_("0126", "housing_officer").post("/units",
+                                                        json={**unit, "district": "x" * 500})
+    assert answer.status_code == 422 and answer.json()["errors"][0]["path"] == "district"
+
+
+@pytest.mark.parametrize("path", ["/cases", "/rounds"])
+def test_json_nested_100000_deep_is_a_clear_refusal_not_a_500(service, path):
+    """Probe finding: such a body gave 500 on POST /cases and POST /rounds."""
+    role = "case_worker" if path == "/cases" else "coordinator"
+    answer = service.as_("0126", role).post(path, content=b"[" * 100_000 + b"]" * 100_000,
+                                            headers={"content-type": "application/json"})
+    assert answer.status_code == 422
+    assert "nested too deeply" in answer.json()["errors"][0]["message"]
+
+
+def test_digits_of_other_scripts_are_no_month_and_no_municipality(service):
+    """Probe finding: {"period": "٢٠٢٦-12"} opened a second December round, and "٠١٢٧" was
+    stored as an excluded municipality that could never match."""
+    coordinator = service.as_("0126", "coordinator")
+    assert coordinator.post("/rounds", json={"period": "٢٠٢٦-12"}).status_code == 422
+    assert coordinator.get("/rounds").json()["total"] == 0
+    body = a_case(service)
+    body["safety"] = {"excluded_municipalities": ["٠١٢٧"]}
+    answer = service.as_("0126", "case_worker").post("/cases", json=body)
+    assert answer.status_code == 422
+    assert answer.json()["errors"][0]["path"] == "safety.excluded_municipalities[0]"
+
+
+def test_every_api_answer_is_kept_by_no_cache(service):
+    """Probe finding: API answers with sensitive fields had no Cache-Control: no-store."""
+    worker = service.as_("0126", "case_worker")
+    case_id = worker.get("/cases").json()["items"][0]["id"]
+    for answer in (worker.get("/cases"), worker.get(f"/cases/{case_id}"),
+                   worker.get("/cases/case-none"), service.client.get("/cases")):
+        assert answer.headers["cache-control"] == "no-store", answer.request.url

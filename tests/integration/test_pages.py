@@ -301,3 +301,15 @@ def test_every_page_with_an_id_refuses_people_of_another_member_or_network(datab
 
 def test_the_address_of_the_service_leads_to_the_pages(service) -> None:
     assert browser(service).get("/").headers["location"] == "/app"
+
+
+def test_failed_page_sign_ins_are_in_a_trail_an_auditor_reads(service) -> None:
+    """Probe finding: failed sign-ins on the pages went to a chain no auditor could read."""
+    client = browser(service)
+    client.get("/sign-in")
+    refused = client.post("/sign-in", data={"token": "exch_wrong", "nonce": client.cookies.get(
+        "__Host-exchange-sign-in")})
+    assert refused.status_code == 401
+    auditor = sign_in(service, "0126", "auditor")
+    page = auditor.get("/app/audit", params={"trail": "service"})
+    assert page.status_code == 200 and "sign_in" in page.text and "denied" in page.text

@@ -9,10 +9,12 @@ import pytest
 from exchange.domain.verify import violations
 from exchange.formats import load_round
 from exchange.persistence.database import UnitOfWork
+from exchange.services import rounds
 from exchange.services.rounds import claim_solve, replay, solves
 from exchange.services.sealed import solve_result, solve_round_file
 from exchange.services.solving import run_solve
 from exchange.services.users import authenticate
+from exchange.solver import SolveParams
 from tests.integration.service import Service, small_network
 
 COORDINATOR = ("0126", "coordinator")
@@ -178,3 +180,19 @@ def test_a_case_made_unsafe_while_the_solver_runs_gets_no_proposal(service):
     assert solved["status"] == "solved" and "changed during the solve" in solved["progress"]
     proposed = {p["case"] for p in proposals_of(service, round_id)}
     assert proposed and not proposed & set(changed)
+
+
+def test_each_solve_keeps_its_parameters_and_replay_solves_with_them(database_url,
+                                                                     monkeypatch):
+    """One parameter object shapes a solve; it is stored with the solve, and `replay` reads it
+    back rather than today's settings."""
+    with Service(database_url, small_network(), solve_time_limit=37) as service:
+        round_id, _ = open_and_solve(service)
+        with service.app.state.database.unit_of_work() as uow:
+            stored = solves(uow, round_id)[-1]
+            assert stored.params == SolveParams(time_limit=37).as_json()
+            given: list[SolveParams] = []
+            real = rounds.solve
+            monkeypatch.setattr(rounds, "solve", lambda r, p: given.append(p) or real(r, p))
+            assert replay(uow, round_id).same
+        assert given == [SolveParams(time_limit=37)]

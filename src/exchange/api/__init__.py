@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
 
 from exchange.api import problems
 from exchange.api.routes import cases, health, network, proposals, rounds, units
@@ -13,3 +15,11 @@ def install(app: FastAPI) -> None:
     problems.install(app)
     for module in (health, network, cases, units, rounds, proposals):
         app.include_router(module.router)
+
+    @app.middleware("http")
+    async def _never_cached(request: Request, call_next: Any) -> Response:
+        # an answer may hold a household's data: no browser or proxy may keep a copy
+        response: Response = await call_next(request)
+        if not request.url.path.startswith("/static/"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response

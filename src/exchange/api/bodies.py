@@ -68,6 +68,9 @@ def _json(body: bytes) -> Any:
         return json.loads(body, parse_float=_number)
     except ValueError:  # not UTF-8, or not JSON
         return None
+    except RecursionError:  # no body of ours nests deeper than a few levels
+        raise RequestValidationError([{"loc": ("body",), "type": "json_too_deep",
+                                       "msg": "is JSON nested too deeply to be read"}]) from None
 
 
 def _number(text: str) -> int | float:

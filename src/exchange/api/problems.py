@@ -47,6 +47,7 @@ _MEANINGS = {
     403: "The caller's role does not include this function.",
     404: "No such object, or none the caller may reach: the two are never told apart.",
     409: "The object changed meanwhile (a stale `version`) or is not in a state that allows this.",
+    413: "The request body is larger than the service takes (`EXCHANGE_MAX_BODY_BYTES`).",
     422: "The input breaks a rule; `errors` lists each field.",
     429: "Too many unknown tokens from this address; `Retry-After` says when to try again.",
 }
@@ -67,7 +68,7 @@ def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 
 #: What every route that needs a token may answer (given to its router).
-SIGNED_IN = responses(401, 429)
+SIGNED_IN = responses(401, 413, 429)
 #: What a route may add to that: a list, a read by id, a creation, a change of an object.
 LIST = responses(403, 422)
 READ = responses(403, 404, 422)
@@ -161,4 +162,4 @@ def _allowed(request: Request) -> list[str]:
 
 
 _TITLES = {400: "Bad request", 401: "Not signed in", 404: "Not found", 405: "Method not allowed",
-           403: "Not allowed for your role", 429: "Too many attempts"}
+           403: "Not allowed for your role", 413: "Too large", 429: "Too many attempts"}

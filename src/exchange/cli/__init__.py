@@ -34,6 +34,9 @@ def refusing(command: Callable[..., Any]) -> Callable[..., Any]:
             fail(str(error))
         except FileProblems as problems:
             fail("the file is not valid:", [str(p) for p in problems.problems])
+        except RecursionError:  # nothing of ours nests deeper than a few levels
+            fail("the input is nested too deeply to be read; give a file this service wrote, "
+                 "or one in its format")
 
     return run
 

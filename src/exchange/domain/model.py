@@ -60,12 +60,24 @@ class Reason(StrEnum):
     OUTRANKED = "outranked"
 
 
+#: Upper bounds on every list and text, far above any real household or network, so that no one
+#: input can fill the memory of a round or hold the database for long (docs/round-format.md,
+#: "Limits"). A list or text beyond its bound is refused with its path, like any other problem.
+MAX_TEXT = 200
+MAX_CHILDREN = 20
+MAX_DANGER_ZONES = 50
+MAX_MUNICIPALITIES = 300  # Sweden has 290
+MAX_DECLINED = 1_000
+MAX_MEMBERS = 10_000  # every four-digit code
+MAX_ITEMS = 1_000_000  # schools, units, cases, proposals of one round
+
+
 class _Value(BaseModel):
     model_config = ConfigDict(strict=True, frozen=True, extra="forbid", allow_inf_nan=False)
 
 
 Id = Annotated[str, Field(min_length=1, max_length=100)]
-Code = Annotated[str, Field(pattern=r"^\d{4}$", description="Four-digit municipality code.")]
+Code = Annotated[str, Field(pattern=r"^[0-9]{4}$", description="Four-digit municipality code.")]
 Lat = Annotated[float, Field(ge=-90, le=90, description="Latitude, WGS-84 decimal degrees.")]
 Lon = Annotated[float, Field(ge=-180, le=180, description="Longitude, WGS-84 decimal degrees.")]
 Km = Annotated[float, Field(gt=0, le=20_000, description="Geodesic kilometres.")]
@@ -94,13 +106,13 @@ class Rules(_Value):
 
 class Network(_Value):
     id: Id
-    name: str
+    name: str = Field(min_length=1, max_length=MAX_TEXT)
     rules: Rules
 
 
 class Municipality(_Value):
     code: Code
-    name: str
+    name: str = Field(min_length=1, max_length=MAX_TEXT)
     lat: Lat
     lon: Lon
     ledger_balance: int = Field(
@@ -158,7 +170,7 @@ class Child(_Value):
 
 class Household(_Value):
     adults: int = Field(ge=1, le=20)
-    children: list[Child] = Field(default_factory=list)
+    children: list[Child] = Field(default_factory=list, max_length=MAX_CHILDREN)
 
 
 class Needs(_Value):
@@ -173,13 +185,14 @@ class DangerZone(_Value):
 
 class Safety(_Value):
     excluded_municipalities: list[Code] = Field(
-        default_factory=list, description="Never placed here; may lie outside the network."
+        default_factory=list, max_length=MAX_MUNICIPALITIES,
+        description="Never placed here; may lie outside the network."
     )
-    danger_zones: list[DangerZone] = Field(default_factory=list)
+    danger_zones: list[DangerZone] = Field(default_factory=list, max_length=MAX_DANGER_ZONES)
 
 
 class Preferences(_Value):
-    municipalities: list[Code] = Field(default_factory=list)
+    municipalities: list[Code] = Field(default_factory=list, max_length=MAX_MUNICIPALITIES)
 
 
 class Case(_Value):
@@ -198,7 +211,7 @@ class Case(_Value):
     safety: Safety = Field(default_factory=Safety)
     preferences: Preferences = Field(default_factory=Preferences)
     declined_units: list[Id] = Field(
-        default_factory=list,
+        default_factory=list, max_length=MAX_DECLINED,
         description="Units the household has declined before; they are never proposed again.",
     )
 
@@ -213,14 +226,14 @@ class Round(_Value):
     format: Literal["exchange-round/1"]
     round: RoundInfo
     network: Network
-    municipalities: list[Municipality] = Field(min_length=1)
-    schools: list[School] = Field(default_factory=list)
-    units: list[Unit] = Field(default_factory=list)
-    cases: list[Case] = Field(default_factory=list)
+    municipalities: list[Municipality] = Field(min_length=1, max_length=MAX_MEMBERS)
+    schools: list[School] = Field(default_factory=list, max_length=MAX_ITEMS)
+    units: list[Unit] = Field(default_factory=list, max_length=MAX_ITEMS)
+    cases: list[Case] = Field(default_factory=list, max_length=MAX_ITEMS)
 
 
 class SchoolPlace(_Value):
-    child: int = Field(ge=0, description="Index into the case's children list.")
+    child: int = Field(ge=0, lt=MAX_CHILDREN, description="Index into the case's children list.")
     school: str | None = Field(
         description="The school assigned; null when the child keeps its own.")
     stage: Stage | None
@@ -229,13 +242,14 @@ class SchoolPlace(_Value):
 class Proposal(_Value):
     case: Id
     unit: Id
-    schools: list[SchoolPlace] = Field(default_factory=list)
+    schools: list[SchoolPlace] = Field(default_factory=list, max_length=MAX_CHILDREN)
 
 
 class Unplaced(_Value):
     case: Id
     reason: Reason
-    detail: str = Field(description="Counts behind the reason, free of any location.")
+    detail: str = Field(max_length=1_000,
+                        description="Counts behind the reason, free of any location.")
 
 
 class LedgerLine(_Value):
@@ -254,8 +268,9 @@ class Placed(_Value):
 
 class SolverInfo(_Value):
     seconds: float = Field(ge=0)
-    version: str
-    parameters: dict[str, str | int | float | bool | None] = Field(default_factory=dict)
+    version: str = Field(max_length=100)
+    parameters: dict[str, str | int | float | bool | None] = Field(default_factory=dict,
+                                                                   max_length=1_000)
 
 
 class Result(_Value):
@@ -265,7 +280,7 @@ class Result(_Value):
     round: Id
     status: Status
     placed: Placed
-    proposals: list[Proposal]
-    unplaced: list[Unplaced]
-    ledger: list[LedgerLine]
+    proposals: list[Proposal] = Field(max_length=MAX_ITEMS)
+    unplaced: list[Unplaced] = Field(max_length=MAX_ITEMS)
+    ledger: list[LedgerLine] = Field(max_length=MAX_MEMBERS)
     solver: SolverInfo

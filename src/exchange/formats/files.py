@@ -108,6 +108,9 @@ def _parse(text: str, tag: str, what: str) -> dict[str, Any]:
     except json.JSONDecodeError as error:
         where = f"line {error.lineno}, column {error.colno}"
         raise FileProblems([Problem(where, f"not valid JSON: {error.msg}")]) from None
+    except RecursionError:  # no file of ours nests deeper than a few levels
+        raise FileProblems([Problem("file", f"is JSON nested too deeply to be {what} file")]) \
+            from None
     if not isinstance(data, dict):
         raise FileProblems([Problem("file", f"expected a JSON object ({what} file)")])
     if data.get("format") != tag:
@@ -142,6 +145,10 @@ def describe(error: Any, echo: bool = True) -> Problem:
         message = f"must be {words[kind]} {bound}"
     elif kind == "too_short":
         message = f"must hold at least {ctx.get('min_length', 1)} item(s)"
+    elif kind == "too_long":
+        message = f"holds too many items: at most {ctx.get('max_length')}"
+    elif kind == "string_too_long":
+        message = f"is too long: at most {ctx.get('max_length')} characters"
     elif field.endswith("_sek") and kind.startswith("int"):
         message = "expected whole SEK"
     else:

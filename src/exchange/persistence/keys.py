@@ -70,7 +70,20 @@ def read_key_file(path: Path, source: str, notice: Notice = _stderr) -> Keyring:
                           f"({type(error).__name__}); check its owner and mode") from None
     if os.name == "posix" and path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
         notice(f"warning: the key file {path} may be read by others; run `chmod 600 {path}`")
+    if (tree := work_tree_of(path)) is not None:
+        notice(f"warning: the key file {path} lies inside the git work tree {tree}: never commit "
+               "it (one `git add .` away). A deployment keeps its keys outside any work tree "
+               "and names them with EXCHANGE_DATA_KEY_FILE or EXCHANGE_DATA_KEYS (see the "
+               "README).")
     return parse_keys(text, f"{source} {path}")
+
+
+def work_tree_of(path: Path) -> Path | None:
+    """The git work tree holding `path` (a folder with `.git` above it), if any."""
+    for folder in path.resolve().parents:
+        if (folder / ".git").exists():
+            return folder
+    return None
 
 
 def prepend_key(path: Path) -> str:

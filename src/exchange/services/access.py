@@ -68,7 +68,7 @@ def audit_each(uow: UnitOfWork, actor: Actor | None, action: str, kind: str,
     chain.record(uow.session, [
         {**who, "action": action, "object_type": kind, "outcome": outcome,
          # whatever a caller typed into a URL stays out of the trail
-         "object_id": i if i is None or _ID.fullmatch(i) else "(not an id)"}
+         "object_id": i if i in (None, REFUSED_ID) or _ID.fullmatch(i) else "(not an id)"}
         for i in object_ids])
 
 

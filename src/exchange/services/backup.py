@@ -2,8 +2,11 @@
 
 Rows are taken generically from the tables' columns, so a column added to a table is carried
 without a change here; `SCOPES` says which rows of each table belong to a network. Ids are kept
-as they are: the audit trail names users and objects by id, and a restored network must be the
-same network. Browser sign-ins (`web_sessions`) are left out: they end with the old database.
+as they are (the audit trail names users and objects by id, and a restored network must be the
+same network), but for the audit entries' own storage ids (`RENUMBERED`). An import takes in one
+network and nothing else: a row that refers to anything outside the file, or a trail that does
+not verify, refuses the whole file before anything is written, and the import is audited in the
+network's own trail. Browser sign-ins (`web_sessions`) are left out: they end with the old database.
 Tokens are carried as their SHA-256 digests only (the tokens themselves are never stored), so
 that people keep signing in after a restore.
 """
@@ -34,14 +37,27 @@ from exchange.persistence.rows import (
 )
 from exchange.persistence.sealing import key_id
 from exchange.services.access import audit
-from exchange.services.backup_rows import BadExport, decode_row, encode_row, validated
+from exchange.services.backup_rows import (
+    BadExport,
+    check_references,
+    decode_row,
+    encode_row,
+    validated,
+)
 from exchange.services.errors import Conflict, NotFound
 from exchange.services.sealed import SEALED_COLUMNS, case_spec, solve_text
+from exchange.services.trail import walk
 from exchange.services.unit_of_work import UnitOfWork, use_case
 
 FORMAT = "exchange-export/1"
 LEFT_OUT = {"web_sessions", "alembic_version"}
+#: Tables whose rows get new ids on import: an audit entry's id only says where it is stored
+#: (its network and number place it in its chain), and this database's own entries, such as
+#: the import's, take ids that another network's entries may hold.
+RENUMBERED = {"audit"}
 _CHUNK = 500
+#: What every audit entry holds, so that its chain can be walked.
+_ENTRY = ("id", "seq", "previous_hash", "hash", "at", "action", "object_type", "outcome")
 
 
 def scopes(network: str) -> dict[str, ColumnElement[bool]]:
@@ -93,19 +109,25 @@ def import_network(uow: UnitOfWork, document: Any) -> dict[str, int]:
     """Restore an exported network into this database, which must hold none of its rows;
     how many rows each table received. Nothing is kept unless all of it is (the caller
     commits)."""
-    network, rows = validated(document, FORMAT, {t.name: t for t in tables()})
+    network, found = validated(document, FORMAT, {t.name: t for t in tables()})
+    rows = {t.name: [decode_row(t, row, i) for i, row in enumerate(found.get(t.name, []))]
+            for t in tables()}
+    check_references(tables(), rows, network)
+    _check_trail(uow, network, rows["audit"])
     if uow.session.get(NetworkRow, network) is not None:
         raise Conflict(f"Network {network} is already in this database; an import never "
                        "overwrites. Import into a database without it.")
     _refuse_missing_keys(uow, rows)
     for table in tables():
-        _refuse_taken_ids(uow, table, rows.get(table.name, []))
+        if table.name not in RENUMBERED:
+            _refuse_taken_ids(uow, table, rows[table.name])
     for table in tables():
-        _insert(uow, table, rows.get(table.name, []))
+        _insert(uow, table, _renumbered(table, rows[table.name]))
     _refuse_foreign_rows(uow, network, rows)
     _check_sealed_open(uow, network)
     _advance_sequences(uow)
-    return {name: len(found) for name, found in rows.items()}
+    audit(uow, None, "import", "network", network, network=network)
+    return {name: len(found.get(name, [])) for name in found}
 
 
 def _refuse_unsealed(uow: UnitOfWork, network: str) -> None:
@@ -155,8 +177,29 @@ def _refuse_taken_ids(uow: UnitOfWork, table: Table, found: list[dict[str, Any]]
                        "EXCHANGE_DATABASE_URL).")
 
 
-def _insert(uow: UnitOfWork, table: Table, found: list[dict[str, Any]]) -> None:
-    decoded = [decode_row(table, row, i) for i, row in enumerate(found)]
+def _renumbered(table: Table, found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows as inserted: those of a renumbered table get this database's next ids."""
+    if table.name not in RENUMBERED:
+        return found
+    return [{k: v for k, v in row.items() if k != "id"}
+            for row in sorted(found, key=lambda row: row["seq"])]
+
+
+def _check_trail(uow: UnitOfWork, network: str, entries: list[dict[str, Any]]) -> None:
+    """The file's audit trail must verify as a chain, as `exchange audit verify` would."""
+    for i, entry in enumerate(entries):
+        lacking = [c for c in _ENTRY if entry.get(c) is None]
+        if lacking:
+            raise BadExport(f"tables.audit[{i}].{lacking[0]}: missing; the file was altered or "
+                            "damaged. Use an untouched copy.")
+    report = walk(uow, network, sorted(entries, key=lambda e: (e["seq"], e["id"])))
+    if report.broken is not None:
+        raise BadExport(f"tables.audit: the audit trail does not verify at its entry "
+                        f"{report.broken.entry_id} ({report.broken.kind}); the file was "
+                        "altered. Use an untouched copy.")
+
+
+def _insert(uow: UnitOfWork, table: Table, decoded: list[dict[str, Any]]) -> None:
     try:
         for i in range(0, len(decoded), _CHUNK):
             uow.session.execute(insert(table), decoded[i:i + _CHUNK])

@@ -10,7 +10,18 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Column, Date, DateTime, LargeBinary, Table
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+)
 
 from exchange.services.errors import ServiceError
 
@@ -30,11 +41,15 @@ def encode_row(table: Table, row: Mapping[Any, Any]) -> dict[str, Any]:
 
 def decode_row(table: Table, row: dict[str, Any], index: int) -> dict[str, Any]:
     """A row of the document as the table's Python values."""
-    try:
-        return {name: _decode(table.columns[name], value) for name, value in row.items()}
-    except (TypeError, ValueError, binascii.Error):
-        raise BadExport(f"tables.{table.name}[{index}]: a value does not have its column's "
-                        "type; the file was altered or damaged. Use an untouched copy.") from None
+    decoded = {}
+    for name, value in row.items():
+        try:
+            decoded[name] = _decode(table.columns[name], value)
+        except (TypeError, ValueError, binascii.Error):
+            raise BadExport(f"tables.{table.name}[{index}].{name}: the value does not have its "
+                            "column's type; the file was altered or damaged. Use an untouched "
+                            "copy.") from None
+    return decoded
 
 
 def validated(document: Any, format_: str, known: dict[str, Table]
@@ -80,12 +95,51 @@ def _encode(value: Any) -> Any:
 
 
 def _decode(column: Column[Any], value: Any) -> Any:
-    if value is None:
-        return None
-    if isinstance(column.type, DateTime):
-        return dt.datetime.fromisoformat(value)
-    if isinstance(column.type, Date):
-        return dt.date.fromisoformat(value)
-    if isinstance(column.type, LargeBinary):
-        return base64.b64decode(value, validate=True)
+    """A JSON value as the column's Python value; a value of another type is a TypeError."""
+    if value is None or isinstance(column.type, JSON):
+        return value
+    if isinstance(column.type, DateTime | Date | LargeBinary | String):
+        if not isinstance(value, str):
+            raise TypeError(column.name)
+        if isinstance(column.type, DateTime):
+            return dt.datetime.fromisoformat(value)
+        if isinstance(column.type, Date):
+            return dt.date.fromisoformat(value)
+        if isinstance(column.type, LargeBinary):
+            return base64.b64decode(value, validate=True)
+        return value
+    expected = {Boolean: (bool,), Integer: (int,), Float: (int, float)}
+    for kind, types in expected.items():
+        wrong = isinstance(value, bool) is not (kind is Boolean) or not isinstance(value, types)
+        if isinstance(column.type, kind) and wrong:
+            raise TypeError(column.name)
     return value
+
+
+def check_references(tables: list[Table], rows: dict[str, list[dict[str, Any]]],
+                     network: str) -> None:
+    """The file holds one network and nothing else: every row that names a network names this
+    one, and every reference (a case, a unit, a solve, a member, a token's owner) is to a row of
+    the file itself, never to one of another network already in the database."""
+    named = [(t.name, i) for t in tables for i, r in enumerate(rows.get(t.name, []))
+             if "network_id" in t.columns and r.get("network_id") != network]
+    if named:
+        raise BadExport(f"tables.{named[0][0]}[{named[0][1]}].network_id: names another network "
+                        f"than {network}; the file was altered. Use an untouched copy.")
+    if [r.get("id") for r in rows.get("networks", [])] != [network]:
+        raise BadExport(f"tables.networks: must hold network {network} and no other; the file "
+                        "was altered. Use an untouched copy.")
+    held: dict[tuple[str, str], set[Any]] = {}
+    for table in tables:
+        for foreign in table.foreign_keys:
+            target = (foreign.column.table.name, foreign.column.name)
+            if target not in held:
+                held[target] = {r.get(target[1]) for r in rows.get(target[0], [])}
+            for i, row in enumerate(rows.get(table.name, [])):
+                value = row.get(foreign.parent.name)
+                if value is not None and value not in held[target]:
+                    raise BadExport(
+                        f"tables.{table.name}[{i}].{foreign.parent.name}: refers to a row of "
+                        f"{target[0]} that the file does not hold (another network's, or none); "
+                        "an import brings in one whole network and nothing else. Use an "
+                        "untouched export.")

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from exchange.persistence.database import UnitOfWork, make_engine, session_factory, upgrade
 from exchange.persistence.keys import data_keyring
@@ -82,9 +83,17 @@ def open_database(settings: Settings, *, migrate: bool = False, keys: bool = Tru
     if keys and keyring is None:
         keyring = keys_of(settings, notice)
     database = Database(settings, keyring)
-    if migrate:
-        database.upgrade()
-    elif not database.has_schema():
+    try:
+        if migrate:
+            database.upgrade()
+        elif not database.has_schema():
+            raise NotReady("the database has no schema yet; run `exchange db upgrade` first")
+    except OperationalError as error:
         database.dispose()
-        raise NotReady("the database has no schema yet; run `exchange db upgrade` first")
+        raise NotReady(f"the database at {database.shown_url()} does not answer "
+                       f"({type(error.orig or error).__name__}); check EXCHANGE_DATABASE_URL "
+                       "and that its server runs") from None
+    except NotReady:
+        database.dispose()
+        raise
     return database

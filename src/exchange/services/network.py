@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from enum import StrEnum
 
 from sqlalchemy import select
 
 from exchange.domain.lifecycle import Role
 from exchange.domain.model import Rules
+from exchange.persistence.chain import in_chain
 from exchange.persistence.rows import AuditRow, LedgerEntryRow, MunicipalityRow, SchoolRow, UserRow
 from exchange.services.access import Actor, audit, one, require, school_scope
 from exchange.services.records import Paging, as_rules, check_version, page
@@ -25,6 +27,13 @@ from exchange.services.schemas import (
 from exchange.services.unit_of_work import UnitOfWork, use_case
 
 EVERYONE = (Role.COORDINATOR, Role.HOUSING_OFFICER, Role.CASE_WORKER)
+
+
+class Trail(StrEnum):
+    """Which audit trail to read: the network's, or the service's own."""
+
+    NETWORK = "network"
+    SERVICE = "service"
 
 
 @use_case
@@ -118,11 +127,13 @@ def ledger(uow: UnitOfWork, actor: Actor, paging: Paging) -> Ledger:
 
 
 @use_case
-def audit_trail(uow: UnitOfWork, actor: Actor, paging: Paging,
-                object_id: str | None = None) -> Page[AuditView]:
-    """The auditor's view of the trail of her network, newest first (the chain's order)."""
+def audit_trail(uow: UnitOfWork, actor: Actor, paging: Paging, object_id: str | None = None,
+                trail: Trail = Trail.NETWORK) -> Page[AuditView]:
+    """The auditor's view of a trail, newest first (the chain's order): her network's, or the
+    service's own (tokens that let nobody in, which name no network)."""
     require(uow, actor, "read", "audit", Role.AUDITOR)
-    statement = select(AuditRow).where(AuditRow.network_id == actor.network)
+    statement = select(AuditRow).where(in_chain(
+        actor.network if trail is Trail.NETWORK else None))
     if object_id is not None:
         statement = statement.where(AuditRow.object_id == object_id)
     rows, total = page(uow, statement.order_by(AuditRow.seq.desc()), paging)

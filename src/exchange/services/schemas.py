@@ -91,7 +91,7 @@ class Decline(Versioned):
 
 
 class RoundOpen(_Input):
-    period: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="Month, as YYYY-MM.")
+    period: str = Field(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$", description="Month, as YYYY-MM.")
 
 
 # --- views: one per role that may see the object -------------------------------------------------

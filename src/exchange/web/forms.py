@@ -28,9 +28,14 @@ _KINDS = {"missing": "missing", "int_parsing": "integer", "int_from_float": "int
           "too_long": "too_many", "extra_forbidden": "unknown"}
 
 
-_INTEGER = re.compile(r"-?\d+")
-_DECIMAL = re.compile(r"-?\d+(?:[.,]\d+)?")
+_INTEGER = re.compile(r"-?[0-9]+")
+_DECIMAL = re.compile(r"-?[0-9]+(?:[.,][0-9]+)?")
 _DEPTH = 6  # no field of ours is deeper; a deeper name is an unknown field
+
+
+def _digits(text: str) -> bool:
+    """Whether `text` is ASCII digits only (never the digits of other scripts)."""
+    return text.isascii() and text.isdigit()
 
 
 def nested(form: FormData, multi: frozenset[str] = frozenset()) -> dict[str, Any]:
@@ -57,7 +62,7 @@ def nested(form: FormData, multi: frozenset[str] = frozenset()) -> dict[str, Any
 def _lists(node: Any) -> Any:
     if not isinstance(node, dict):
         return node
-    if node and all(key.isdigit() for key in node):
+    if node and all(_digits(key) for key in node):
         return [_lists(node[key]) for key in sorted(node, key=int)]
     return {key: _lists(value) for key, value in node.items()}
 
@@ -132,13 +137,13 @@ def parse(form: FormData, model: type[BaseModel], t: Translator,
 def version_of(form: FormData) -> int:
     """The version a form was rendered from; a stale one is refused by the service."""
     raw = str(form.get("version", ""))
-    return int(raw) if raw.isdigit() and len(raw) < 10 else 0
+    return int(raw) if _digits(raw) and len(raw) < 10 else 0
 
 
 def value_at(data: Any, path: str) -> Any:
     """The value at a field path of nested form data, or '' (for templates)."""
     for part in path.split("."):
-        if isinstance(data, list) and part.isdigit() and int(part) < len(data):
+        if isinstance(data, list) and _digits(part) and int(part) < len(data):
             data = data[int(part)]
         elif isinstance(data, dict) and part in data:
             data = data[part]
@@ -150,7 +155,7 @@ def value_at(data: Any, path: str) -> Any:
 def label_of(t: Translator, path: str) -> str:
     """A field's label, with its row for a field of a list: 'Ålder (rad 2)'."""
     parts = path.split(".")
-    key = "field." + ".".join(p for p in parts if not p.isdigit())
+    key = "field." + ".".join(p for p in parts if not _digits(p))
     text = t(key) if t.has(key) else t("field.other")
-    rows = [int(p) + 1 for p in parts if p.isdigit()]
+    rows = [int(p) + 1 for p in parts if _digits(p)]
     return t("form.in_row", field=text, row=rows[0]) if rows else text

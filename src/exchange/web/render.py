@@ -94,7 +94,7 @@ class PageRoute(APIRoute):
                 return error_page(request, 403, "csrf")
             except (RequestValidationError, HTTPException) as error:  # a hand-made request
                 status = getattr(error, "status_code", 400)
-                return error_page(request, status if status in (403, 404) else 400)
+                return error_page(request, status if status in (403, 404, 413) else 400)
             except ServiceError as error:
                 return error_page(request, error.status,
                                   "stale" if isinstance(error, Stale) else None,

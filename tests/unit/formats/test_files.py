@@ -118,3 +118,26 @@ def test_a_misspelt_field_never_echoes_its_value():
     data["cases"][0]["monthly_incom_sek"] = 14500
     assert problems_of(data) == ["cases[0].monthly_incom_sek: unknown field; check its "
                                  "spelling against the format"]
+
+
+@pytest.mark.parametrize(("change", "path"), [
+    ({"cases.0.household.children": [{"age": 4}] * 21}, "cases[0].household.children"),
+    ({"cases.0.safety.danger_zones": [{"lat": 59.3, "lon": 18.0, "radius_km": 1}] * 51},
+     "cases[0].safety.danger_zones"),
+    ({"cases.0.declined_units": ["u"] * 1_001}, "cases[0].declined_units"),
+    ({"network.name": "n" * 201}, "network.name"),
+    ({"municipalities.0.name": "m" * 201}, "municipalities[0].name"),
+])
+def test_every_list_and_text_of_a_round_file_has_a_bound(change, path):
+    """Probe finding: nothing bounded a case's lists, so one case could hold a round's memory."""
+    with pytest.raises(FileProblems) as problems:
+        load_round(json.dumps(varied(**change)))
+    assert [p.path for p in problems.value.problems] == [path]
+    assert "at most" in problems.value.problems[0].message
+
+
+def test_a_municipality_code_is_four_ascii_digits_in_the_schema_too():
+    """Probe finding: "٠١٢٧" passed as a code (regex \\d matches any script's digits)."""
+    with pytest.raises(FileProblems):
+        load_round(json.dumps(varied(**{"cases.0.safety.excluded_municipalities": ["٠١٢٧"]})))
+    assert '"^[0-9]{4}$"' in json.dumps(round_schema())

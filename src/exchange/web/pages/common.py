@@ -11,7 +11,7 @@ from starlette.responses import Response
 from exchange.domain.lifecycle import Role
 from exchange.http.deps import UowDep, database_of
 from exchange.http.throttle import client_address, retry_after
-from exchange.services.network import audit_trail
+from exchange.services.network import Trail, audit_trail
 from exchange.services.records import Paging
 from exchange.services.users import end_session, open_session
 from exchange.web.i18n import LANGUAGES
@@ -115,8 +115,9 @@ def switch_language(lang: str, next: str | None = None) -> Response:
 
 
 @router.get("/app/audit")
-def audit_page(request: Request, uow: UowDep, actor: PageActorDep,
-               offset: OffsetDep = 0) -> Response:
-    """The auditor's page: the network's audit trail, newest first."""
-    trail = audit_trail(uow, actor, Paging(100, offset))
-    return page(request, "audit.html", rows=trail.items, total=trail.total, offset=offset)
+def audit_page(request: Request, uow: UowDep, actor: PageActorDep, offset: OffsetDep = 0,
+               trail: Trail = Trail.NETWORK) -> Response:
+    """The auditor's page: the network's audit trail (or the service's own), newest first."""
+    read = audit_trail(uow, actor, Paging(100, offset), trail=trail)
+    return page(request, "audit.html", rows=read.items, total=read.total, offset=offset,
+                trail=trail.value)
