@@ -127,7 +127,7 @@ def _landlord(inst: Instance, case: Case) -> NDArray:
 
 def _stage_reach(inst: Instance, c: int) -> NDArray:
     needed = inst.demand[c] > 0
-    return inst.reach[:, needed].all(axis=1)
+    return np.asarray(inst.reach[:, needed].all(axis=1))
 
 
 def _keeps_schools(inst: Instance, case: Case) -> NDArray:

@@ -99,7 +99,8 @@ def build_instance(round_: Round) -> Instance:
     )
 
 
-def _school_arcs(round_: Round, stages: list[Stage], cap: NDArray, units: PointIndex):
+def _school_arcs(round_: Round, stages: list[Stage], cap: NDArray, units: PointIndex
+                 ) -> tuple[NDArray, NDArray]:
     """(unit, school, stage) triples where the school has free places within reach of the unit."""
     reach_km = round_.network.rules.school_reach_km
     rows, dists = [], []

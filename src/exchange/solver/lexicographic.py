@@ -71,6 +71,7 @@ def solve_lexicographic(inst: Instance, pairs: Pairs, score: NDArray, *, deadlin
             objective = (tier_of_pair == t).astype(float)
             best, chosen, stage_proven, bound = _stage(model, chosen, objective, locks,
                                                        deadline, best, exact=True)
+            assert best is not None  # an exact stage always ends with a solution
             counts[t] = int(round(best.objective))
             locks[t] = counts[t]
             proven &= stage_proven
@@ -98,7 +99,7 @@ def relaxation_bounds(inst: Instance, pairs: Pairs, score: NDArray, *,
     model = AssignmentModel(inst, pairs)
     deadline = Deadline(time_limit)
     chosen = _initial_columns(inst, pairs, score)
-    locks, bounds = np.zeros(3), [None, None, None]
+    locks, bounds = np.zeros(3), list[float | None]([None, None, None])
     tier_of_pair = inst.c_tier[pairs.case]
     for t in range(len(TIERS)):
         objective = (tier_of_pair == t).astype(float)
@@ -111,11 +112,12 @@ def relaxation_bounds(inst: Instance, pairs: Pairs, score: NDArray, *,
             break
         bounds[t] = lp.objective
         locks[t] = math.floor(lp.objective + _EPS)
-    return bounds  # type: ignore[return-value]
+    return bounds
 
 
 def _stage(model: AssignmentModel, chosen: NDArray, objective: NDArray, locks: NDArray,
-           deadline: Deadline, incumbent: Solution | None, *, exact: bool):
+           deadline: Deadline, incumbent: Solution | None, *, exact: bool
+           ) -> tuple[Solution | None, NDArray, bool, float]:
     """The stage's best solution, the columns, whether it is proven, and the LP bound."""
     lp, chosen, reduced = _generate_columns(model, chosen, objective, locks, deadline)
     rounded = _integral(lp)
@@ -203,7 +205,7 @@ def _integral(lp: Solution) -> Solution | None:
 
 
 def _generate_columns(model: AssignmentModel, chosen: NDArray, objective: NDArray,
-                      locks: NDArray, deadline: Deadline):
+                      locks: NDArray, deadline: Deadline) -> tuple[Solution, NDArray, NDArray]:
     """The LP optimum over all pairs (a bound), its columns and every pair's reduced cost.
 
     Only an LP solved to optimality is a bound: one the time limit cut short is not (its duals
@@ -219,6 +221,7 @@ def _generate_columns(model: AssignmentModel, chosen: NDArray, objective: NDArra
             if deadline.expired() or lp.outcome is Outcome.FEASIBLE:
                 raise OutOfTime
             raise RuntimeError("the LP relaxation did not solve; please report this")
+        assert lp.duals is not None  # an optimal LP has its duals
         reduced = model.reduced_costs(objective, lp.duals)
         outside = np.ones(reduced.size, dtype=bool)
         outside[chosen] = False

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -85,7 +86,8 @@ class AssignmentModel:
              (np.searchsorted(used, all_rows), np.concatenate((cols, f_cols + n_x)))),
             shape=(used.size, n_x + f_ub.size))
         lower, upper = self._row_bounds(locks)
-        helper = mb.ModelBuilderHelper()
+        # Any: OR-Tools' stub types these arrays wrongly (`ndarray[float64, ...]` for a shape)
+        helper: Any = mb.ModelBuilderHelper()
         helper.fill_model_from_sparse_data(
             np.zeros(n_x + f_ub.size), np.concatenate((np.ones(n_x), f_ub)),
             np.concatenate((objective[chosen].astype(float), np.zeros(f_ub.size))),
@@ -160,7 +162,8 @@ class AssignmentModel:
         lower[self.row_tier:] = locks
         return lower, upper
 
-    def _solution(self, engine, chosen: NDArray, used: NDArray, integer: bool) -> Solution:
+    def _solution(self, engine: mb.ModelSolverHelper, chosen: NDArray, used: NDArray,
+                  integer: bool) -> Solution:
         status = engine.status()
         n_x = chosen.size
         if status not in (mb.SolveStatus.OPTIMAL, mb.SolveStatus.FEASIBLE) or not (

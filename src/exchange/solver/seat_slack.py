@@ -45,7 +45,7 @@ class StageRouting:
         """How many more children cluster `k` could send, counted up to `limit`."""
         if sum(self.left[s] for s in self.reach.get(k, ())) >= limit:
             return limit
-        paths = []
+        paths: list[list[tuple[int, int]]] = []
         while len(paths) < limit:
             path = self._path(k)
             if path is None:
