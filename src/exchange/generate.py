@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from exchange.addresses import school_name, street_address
 from exchange.data import Place, localities, municipalities
 from exchange.domain.model import ROUND_FORMAT, Round
 from exchange.formats import load_round
@@ -76,7 +77,10 @@ def _near(place: Place, rng: np.random.Generator, km: float) -> tuple[float, flo
 def _school(i: int, town: Place, rng: np.random.Generator) -> dict[str, Any]:
     lat, lon = _near(town, rng, 1.5)
     places = {stage: int(rng.choice([0, 0, 1, 1, 2, 3, 4])) for stage in SCHOOL_REACH_KM}
-    return {"id": f"s-{town.municipality}-{i:04d}", "municipality": town.municipality,
+    school_id = f"s-{town.municipality}-{i:04d}"
+    street, postcode = street_address(school_id, town)
+    return {"id": school_id, "municipality": town.municipality,
+            "name": school_name(school_id, town), "address": f"{street}, {postcode} {town.name}",
             "lat": lat, "lon": lon, "free_places": places}
 
 

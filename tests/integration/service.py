@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from exchange.app import create_app
 from exchange.domain.lifecycle import Role
+from exchange.data import municipalities
 from exchange.domain.model import Round
 from exchange.generate import generate_round
 from exchange.persistence.sealing import key_line, new_key
@@ -91,3 +92,11 @@ def small_network(seed: int = 7) -> Round:
 
 def other_network() -> Round:
     return as_round(OTHER_NETWORK)
+
+
+def unit_body(municipality: str, **changes: Any) -> dict[str, Any]:
+    """A unit of the small network as the housing officer of `municipality` pledges it: in
+    that municipality (a unit nearer another's places must be confirmed)."""
+    unit = small_network().units[0].model_dump(mode="json", exclude={"id", "municipality"})
+    centre = municipalities()[municipality]
+    return {**unit, "lat": centre.lat + 0.002, "lon": centre.lon + 0.002, **changes}

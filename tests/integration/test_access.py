@@ -10,7 +10,7 @@ import pytest
 from exchange.domain.lifecycle import Role
 from exchange.services.access import REFUSED_ID
 from exchange.services.users import revoke_token
-from tests.integration.service import Service, other_network, small_network
+from tests.integration.service import Service, other_network, small_network, unit_body
 
 HOME, HOST = "0126", "0127"
 
@@ -20,8 +20,8 @@ def world(database_url):
     """A solved and published round in Södertörn, and a second network (Skåne) beside it."""
     network = small_network()
     with Service(database_url, network, other_network()) as service:
-        body = network.units[0].model_dump(mode="json", exclude={"id", "municipality"})
         for member in (HOME, HOST):
+            body = unit_body(member)
             assert service.as_(member, "housing_officer").post("/units", json=body).is_success
         coordinator = service.as_(HOME, "coordinator")
         round_id = coordinator.post("/rounds", json={"period": "2026-12"}).json()["id"]
@@ -71,7 +71,7 @@ def bodies():
         ("POST", "/rounds/{round_id}/close"): version,
         ("GET", "/proposals/{proposal_id}"): None,
         ("POST", "/proposals/{proposal_id}/accept"): version,
-        ("POST", "/proposals/{proposal_id}/decline"): {"reason": "other", **version},
+        ("POST", "/proposals/{proposal_id}/decline"): {"reason": "location", **version},
         ("POST", "/proposals/{proposal_id}/confirm"): version,
     }
 
@@ -136,7 +136,7 @@ def test_no_token_or_a_wrong_one_is_401(world):
 
 
 CASE_WORKER_PROPOSAL = {"id", "round", "status", "version", "case", "unit", "schools",
-                        "nearest_danger_km", "decline_reason"}
+                        "nearest_danger_km", "decline_reason", "decline_comment"}
 OFFICER_PROPOSAL = {"id", "round", "status", "version", "unit", "household"}
 COORDINATOR_PROPOSAL = {"id", "round", "status", "version", "case", "unit", "sending",
                         "receiving", "published", "decline_reason"}

@@ -124,6 +124,10 @@ class Municipality(_Value):
 class School(_Value):
     id: Id
     municipality: Code
+    name: str | None = Field(default=None, min_length=1, max_length=MAX_TEXT,
+                             description="The school's name, shown to people.")
+    address: str | None = Field(default=None, min_length=1, max_length=MAX_TEXT,
+                                description="The school's street address, shown to people.")
     lat: Lat
     lon: Lon
     free_places: dict[Stage, Count] = Field(

@@ -8,6 +8,7 @@ Everything a request needs is held by the app (`exchange.app.create_app`), in it
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from enum import StrEnum
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
@@ -16,7 +17,7 @@ from fastapi.concurrency import run_in_threadpool
 from exchange.services.access import Actor, record
 from exchange.services.database import Database
 from exchange.services.errors import Forbidden, NotFound, ServiceError
-from exchange.services.records import Paging
+from exchange.services.records import Paging, Search
 from exchange.services.solving import Solver
 from exchange.services.unit_of_work import UnitOfWork
 from exchange.settings import Settings
@@ -84,3 +85,18 @@ def get_paging(settings: SettingsDep,
 
 
 PagingDep = Annotated[Paging, Depends(get_paging)]
+
+
+class Order(StrEnum):
+    ASCENDING = "asc"
+    DESCENDING = "desc"
+
+
+def get_search(q: Annotated[str, Query(max_length=100, description="Words to find.")] = "",
+               sort: Annotated[str, Query(max_length=20, pattern="^[a-z_]*$",
+                                          description="What to order by.")] = "",
+               order: Order = Order.ASCENDING) -> Search:
+    return Search(q.strip(), sort, order is Order.DESCENDING)
+
+
+SearchDep = Annotated[Search, Depends(get_search)]

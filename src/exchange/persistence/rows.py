@@ -101,6 +101,7 @@ class UnitRow(_Versioned, Base):
     status: Mapped[UnitStatus] = mapped_column(_word(UnitStatus), index=True)
     pledged_until: Mapped[dt.date | None]
     district: Mapped[str | None] = mapped_column(String(100))
+    address: Mapped[dict[str, Any] | None]  # street, postcode, floor, landlord, object number
     spec: Mapped[dict[str, Any]]
     created_at: Mapped[dt.datetime] = mapped_column(default=now)
     updated_at: Mapped[dt.datetime] = mapped_column(default=now, onupdate=now)
@@ -126,6 +127,7 @@ class SchoolRow(_Versioned, Base):
     id: Mapped[str] = mapped_column(String(100), primary_key=True)
     municipality_code: Mapped[str] = mapped_column(ForeignKey("municipalities.code"), index=True)
     name: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str | None] = mapped_column(String(200))
     lat: Mapped[float]
     lon: Mapped[float]
     free_places: Mapped[dict[str, Any]]
@@ -186,6 +188,7 @@ class ProposalRow(_Versioned, Base):
     status: Mapped[ProposalStatus] = mapped_column(_word(ProposalStatus))
     published: Mapped[bool] = mapped_column(default=False)
     decline_reason: Mapped[str | None] = mapped_column(String(40))
+    decline_comment: Mapped[str | None] = mapped_column(Text)  # sealed
     answered_at: Mapped[dt.datetime | None]
     confirmed_at: Mapped[dt.datetime | None]
 

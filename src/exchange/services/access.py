@@ -13,6 +13,7 @@ that network's trail as well, with its id, for the auditor who answers for it.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
@@ -58,7 +59,7 @@ def audit(uow: UnitOfWork, actor: Actor | None, action: str, kind: str,
 
 
 def audit_each(uow: UnitOfWork, actor: Actor | None, action: str, kind: str,
-               object_ids: list[str | None], outcome: str = "ok",
+               object_ids: Sequence[str | None], outcome: str = "ok",
                network: str | None = None) -> None:
     """One audit entry per object (a page of reads). They are chained to the network's trail
     and inserted in a single statement when the unit of work commits."""

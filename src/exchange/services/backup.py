@@ -45,7 +45,7 @@ from exchange.services.backup_rows import (
     validated,
 )
 from exchange.services.errors import Conflict, NotFound
-from exchange.services.sealed import SEALED_COLUMNS, case_spec, solve_text
+from exchange.services.sealed import SEALED_COLUMNS, case_spec, decline_comment, solve_text
 from exchange.services.trail import walk
 from exchange.services.unit_of_work import UnitOfWork, use_case
 
@@ -230,6 +230,9 @@ def _check_sealed_open(uow: UnitOfWork, network: str) -> None:
     for solve in uow.session.scalars(select(SolveRow).where(
             where["solves"], SolveRow.erased_at.is_(None))):
         solve_text(solve, "round_file"), solve_text(solve, "result")
+    for proposal in uow.session.scalars(select(ProposalRow).where(
+            where["proposals"], ProposalRow.decline_comment.is_not(None))):
+        decline_comment(proposal)
 
 
 def _advance_sequences(uow: UnitOfWork) -> None:

@@ -2,25 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from sqlalchemy import select
 
 from exchange.domain.lifecycle import LIVE_PROPOSALS, CaseStatus, Role, is_final, move
-from exchange.domain.model import Case, Rules
+from exchange.domain.model import Case, Rules, Urgency
 from exchange.domain.rules import broken_rules, needs_school_place, stage_of
 from exchange.persistence.rows import CaseRow, ProposalRow, SchoolRow, UnitRow
 from exchange.services.access import Actor, audit, audit_each, case_scope, one, require
 from exchange.services.errors import Conflict, FieldProblem, Invalid
 from exchange.services.records import (
     Paging,
+    Search,
     as_case,
     as_rules,
     as_school,
     as_unit,
     check_version,
     end_proposal,
+    found,
     new_id,
-    page,
     profile,
+    pseudonym,
+    window,
 )
 from exchange.services.schemas import (
     CaseCreate,
@@ -50,13 +56,21 @@ def post_case(uow: UnitOfWork, actor: Actor, body: CaseCreate) -> CaseView:
 
 @use_case
 def list_cases(uow: UnitOfWork, actor: Actor, paging: Paging,
-               status: CaseStatus | None = None) -> Page[CaseOut]:
-    """The cases the caller reaches (her own, or the network's for the coordinator)."""
+               status: CaseStatus | None = None, urgency: Urgency | None = None,
+               search: Search | None = None) -> Page[CaseOut]:
+    """The cases the caller reaches (her own, or the network's for the coordinator), with
+    those of a status or urgency, holding the words searched for (her own reference, the
+    pseudonym), in the order asked for (`SORTS`; the oldest posted first by default)."""
     require(uow, actor, "list", "case", Role.CASE_WORKER, Role.COORDINATOR)
     statement = select(CaseRow).where(case_scope(actor)).order_by(CaseRow.created_at, CaseRow.id)
     if status is not None:
         statement = statement.where(CaseRow.status == status)
-    rows, total = page(uow, statement, paging)
+    if urgency is not None:
+        statement = statement.where(CaseRow.urgency == urgency.value)
+    search = search or Search()
+    mine = actor.role is Role.CASE_WORKER
+    rows, total = window(found(list(uow.session.scalars(statement)), search,
+                               lambda row: _words(row, mine), SORTS), paging)
     if rows:
         audit_each(uow, actor, "read", "case", [row.id for row in rows])
     return Page[CaseOut](items=[case_view(actor, row) for row in rows], total=total,
@@ -113,6 +127,23 @@ def withdraw_case(uow: UnitOfWork, actor: Actor, case_id: str, version: int) -> 
         audit(uow, actor, "expire", "proposal", proposal.id)
     audit(uow, actor, "withdraw", "case", row.id)
     return _whole(row)
+
+
+URGENCY_RANK = {u.value: rank for rank, u in enumerate(Urgency)}
+#: How a list of cases can be ordered.
+SORTS: dict[str, Callable[[CaseRow], Any]] = {
+    "urgency": lambda row: (URGENCY_RANK[row.urgency], row.waiting_since),
+    "waiting": lambda row: row.waiting_since,
+    "status": lambda row: row.status.value,
+    "posted": lambda row: row.created_at,
+}
+
+
+def _words(row: CaseRow, mine: bool) -> str:
+    """What a search finds a case by: its pseudonym, and for its own case worker her
+    reference too."""
+    reference = case_spec(row).get("reference") if mine and row.erased_at is None else None
+    return f"{row.id} {pseudonym(row.id)} {reference or ''}"
 
 
 def case_view(actor: Actor, row: CaseRow) -> CaseOut:

@@ -12,6 +12,7 @@ class FieldProblem:
     path: str
     message: str
     code: str | None = None  # a word a page can show in the reader's language
+    values: tuple[tuple[str, str], ...] = ()  # what that page's words name (never input)
 
 
 class ServiceError(Exception):

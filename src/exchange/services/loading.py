@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from exchange.addresses import unit_address
 from exchange.domain.lifecycle import Role
 from exchange.domain.model import Round
 from exchange.persistence.rows import (
@@ -47,7 +48,7 @@ def load(uow: UnitOfWork, round_: Round, demo: bool,
     network = round_.network.id
     new = uow.session.get(NetworkRow, network) is None
     if new:
-        load_network(uow, round_, progress)
+        load_network(uow, round_, progress, addresses=demo)
     elif not demo:
         raise Conflict(f"Network {network} is already loaded.")
     return Loaded(network, new, demo_users(uow, network) if demo else [])
@@ -55,8 +56,11 @@ def load(uow: UnitOfWork, round_: Round, demo: bool,
 
 @use_case
 def load_network(uow: UnitOfWork, round_: Round,
-                 progress: Callable[[str], None] = lambda _: None) -> None:
-    """Store the network of a round file with its schools, units and open cases."""
+                 progress: Callable[[str], None] = lambda _: None,
+                 addresses: bool = False) -> None:
+    """Store the network of a round file with its schools, units and open cases. Each case
+    keeps its id in the file as its reference (sealed, for its case workers); with
+    `addresses`, the sample's units get plausible street addresses."""
     network = round_.network
     if uow.session.get(NetworkRow, network.id) is not None:
         raise Conflict(f"Network {network.id} is already loaded.")
@@ -76,22 +80,26 @@ def load_network(uow: UnitOfWork, round_: Round,
             uow.session.add(LedgerEntryRow(network_id=network.id, kind="opening",
                                            receiving_code=m.code, amount=m.ledger_balance))
     for s in round_.schools:
-        uow.session.add(SchoolRow(id=s.id, municipality_code=s.municipality, name=s.id,
-                                  lat=s.lat, lon=s.lon, free_places=s.model_dump(
-                                      mode="json")["free_places"]))
+        uow.session.add(SchoolRow(id=s.id, municipality_code=s.municipality,
+                                  name=s.name or s.id, address=s.address, lat=s.lat,
+                                  lon=s.lon, free_places=s.model_dump(mode="json")[
+                                      "free_places"]))
     uow.session.flush()
     officers = {m.code: _actor(network.id, m.code, Role.HOUSING_OFFICER)
                 for m in round_.municipalities}
     workers = {m.code: _actor(network.id, m.code, Role.CASE_WORKER)
                for m in round_.municipalities}
     for i, unit in enumerate(round_.units, 1):
-        body = UnitCreate.model_validate(unit.model_dump(exclude={"id", "municipality"}))
+        body = UnitCreate.model_validate({
+            **unit.model_dump(exclude={"id", "municipality"}),
+            "address": unit_address(unit.id, unit.municipality) if addresses else None,
+            "place_confirmed": True})  # as the file gives it; one far off is still refused
         pledge_unit(uow, officers[unit.municipality], body)
         if i % 500 == 0:
             progress(f"{i} of {len(round_.units)} units pledged")
     for i, case in enumerate(round_.cases, 1):
-        body = CaseCreate.model_validate(case.model_dump(
-            exclude={"id", "municipality", "declined_units"}))
+        body = CaseCreate.model_validate({**case.model_dump(
+            exclude={"id", "municipality", "declined_units"}), "reference": case.id[:60]})
         post_case(uow, workers[case.municipality], body)
         if i % 500 == 0:
             progress(f"{i} of {len(round_.cases)} cases posted")

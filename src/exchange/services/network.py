@@ -147,5 +147,6 @@ def audit_trail(uow: UnitOfWork, actor: Actor, paging: Paging, object_id: str | 
 
 def _school(row: SchoolRow) -> SchoolView:
     return SchoolView.model_validate({
-        "id": row.id, "municipality": row.municipality_code, "name": row.name, "lat": row.lat,
-        "lon": row.lon, "free_places": row.free_places, "version": row.version})
+        "id": row.id, "municipality": row.municipality_code, "name": row.name,
+        "address": row.address, "lat": row.lat, "lon": row.lon, "free_places": row.free_places,
+        "version": row.version})

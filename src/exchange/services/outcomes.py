@@ -8,7 +8,7 @@ from collections import defaultdict
 from sqlalchemy import func, select
 
 from exchange.domain.lifecycle import CaseStatus, ProposalStatus, Role, UnitStatus
-from exchange.domain.model import Unplaced, Urgency
+from exchange.domain.model import Result, Unplaced, Urgency
 from exchange.persistence.rows import CaseRow, ProposalRow, RoundRow, SolveRow, UnitRow
 from exchange.services.access import Actor, require
 from exchange.services.cases import find_case
@@ -74,12 +74,24 @@ def why_unplaced(uow: UnitOfWork, actor: Actor, case_id: str) -> Unplaced | None
         ProposalRow.case_id == case.id, ProposalRow.status.in_(MOVING)))
     if live or case.status not in ACTIVE_CASES:
         return None
-    published = (select(SolveRow).join(RoundRow, SolveRow.round_id == RoundRow.id)
-                 .where(RoundRow.network_id == actor.network, RoundRow.published_at.is_not(None),
-                        SolveRow.solved_at <= RoundRow.published_at)
-                 .order_by(RoundRow.period.desc(), SolveRow.seq.desc()).limit(1))
-    solve = uow.session.scalar(published)
-    result = solve_result(solve) if solve is not None else None
+    result = _last_published(uow, actor.network)
     if result is None:
         return None
     return next((u for u in result.unplaced if u.case == case.id), None)
+
+
+def last_unplaced(uow: UnitOfWork, network: str) -> dict[str, str]:
+    """The reason the last published solve gives for each case it left unplaced, by case id."""
+    result = _last_published(uow, network)
+    return {u.case: u.reason.value for u in result.unplaced} if result else {}
+
+
+def _last_published(uow: UnitOfWork, network: str) -> Result | None:
+    """The result of the network's last solve that was published (only what was published
+    counts: a solve the coordinator has not published may change)."""
+    published = (select(SolveRow).join(RoundRow, SolveRow.round_id == RoundRow.id)
+                 .where(RoundRow.network_id == network, RoundRow.published_at.is_not(None),
+                        SolveRow.solved_at <= RoundRow.published_at)
+                 .order_by(RoundRow.period.desc(), SolveRow.seq.desc()).limit(1))
+    solve = uow.session.scalar(published)
+    return solve_result(solve) if solve is not None else None

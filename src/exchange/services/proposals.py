@@ -27,7 +27,7 @@ from exchange.persistence.rows import (
     now,
 )
 from exchange.services.access import Actor, audit, audit_each, one, proposals, require
-from exchange.services.errors import Conflict
+from exchange.services.errors import Conflict, FieldProblem, Invalid
 from exchange.services.records import Paging, check_version, end_proposal, page, profile
 from exchange.services.rounds import find_round, round_view
 from exchange.services.schemas import (
@@ -42,7 +42,7 @@ from exchange.services.schemas import (
     RoundView,
     SchoolPlaceView,
 )
-from exchange.services.sealed import case_spec
+from exchange.services.sealed import case_spec, decline_comment, store_comment
 from exchange.services.unit_of_work import UnitOfWork, use_case
 
 READERS = (Role.CASE_WORKER, Role.HOUSING_OFFICER, Role.COORDINATOR)
@@ -100,12 +100,17 @@ def accept(uow: UnitOfWork, actor: Actor, proposal_id: str, version: int) -> Pro
 
 @use_case
 def decline(uow: UnitOfWork, actor: Actor, proposal_id: str, version: int,
-            reason: DeclineReason) -> ProposalOut:
+            reason: DeclineReason, comment: str | None = None) -> ProposalOut:
     """The household declines: both go back to the pool, and this pair is never proposed again.
     A decline costs the household nothing: its place in the queue is unchanged."""
     row = _answerable(uow, actor, proposal_id, "decline", version)
+    words = (comment or "").strip() or None
+    if reason is DeclineReason.OTHER and words is None:
+        raise Invalid([FieldProblem("comment", "say in a few words why, when the reason is "
+                                    "'other'", "comment_needed")])
     end_proposal(uow, row, ProposalStatus.DECLINED)
     row.decline_reason = reason
+    store_comment(uow, row, words)
     audit(uow, actor, "decline", "proposal", row.id)
     return proposal_view(uow, actor, row)
 
@@ -176,10 +181,10 @@ def _for_case_worker(uow: UnitOfWork, row: ProposalRow, case: CaseRow,
             **spec, "id": unit.id, "municipality": unit.municipality_code,
             "municipality_name": uow.session.get_one(MunicipalityRow,
                                                      unit.municipality_code).name,
-            "district": unit.district}),
+            "district": unit.district, "address": unit.address}),
         schools=[SchoolPlaceView(**p, school_name=names.get(p["school"])) for p in row.schools],
         nearest_danger_km=round(min(margins), 2) if margins else None,
-        decline_reason=row.decline_reason)
+        decline_reason=row.decline_reason, decline_comment=decline_comment(row))
 
 
 def _answerable(uow: UnitOfWork, actor: Actor, proposal_id: str, action: str,

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import CursorResult, Result, Select, func, select
 
@@ -17,10 +18,14 @@ from exchange.services.errors import Stale
 from exchange.services.sealed import case_spec
 from exchange.services.unit_of_work import UnitOfWork
 
+#: Crockford's base 32: no I, L, O or U, so an id read aloud or copied by hand stays right.
+ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
 
 def new_id(prefix: str) -> str:
-    """A random, meaningless id: it tells nothing of the municipality or the household."""
-    return f"{prefix}-{secrets.token_hex(8)}"
+    """A random, meaningless id that people can read and say: ten characters of Crockford's
+    base 32 (50 bits), which tell nothing of the municipality or the household."""
+    return f"{prefix}-" + "".join(secrets.choice(ID_ALPHABET) for _ in range(10))
 
 
 def check_version(row: Any, version: int) -> None:
@@ -35,12 +40,45 @@ def changed(result: Result[Any]) -> int:
     return cast(CursorResult[Any], result).rowcount
 
 
+def pseudonym(object_id: str) -> str:
+    """An id as people read it: its random part, in two groups ("7KQ3M-9X2AB")."""
+    random_part = object_id.split("-", 1)[-1].upper()[:10]
+    return f"{random_part[:5]}-{random_part[5:]}" if len(random_part) > 5 else random_part
+
+
 @dataclass(frozen=True)
 class Paging:
     """Which page of a list to give: at most `limit` items, after skipping `offset`."""
 
     limit: int = 50
     offset: int = 0
+
+
+@dataclass(frozen=True)
+class Search:
+    """What people ask of a list: words to find, and the order (a key the list offers; empty
+    for its default)."""
+
+    text: str = ""
+    sort: str = ""
+    descending: bool = False
+
+
+T = TypeVar("T")
+
+
+def found(items: list[T], search: Search, words_of: Callable[[T], str],
+          keys: dict[str, Callable[[T], Any]]) -> list[T]:
+    """The items holding every word searched for (in any case), in the order asked for."""
+    wanted = search.text.casefold().split()
+    kept = [item for item in items if all(w in words_of(item).casefold() for w in wanted)]
+    key = keys.get(search.sort)
+    return sorted(kept, key=key, reverse=search.descending) if key else kept
+
+
+def window(items: list[T], paging: Paging) -> tuple[list[T], int]:
+    """One page of `items`, and how many there are in all."""
+    return items[paging.offset:paging.offset + paging.limit], len(items)
 
 
 def page(uow: UnitOfWork, statement: Select[Any], paging: Paging) -> tuple[list[Any], int]:
@@ -50,9 +88,14 @@ def page(uow: UnitOfWork, statement: Select[Any], paging: Paging) -> tuple[list[
     return list(rows), total
 
 
+#: What a case's spec holds for the service only, never for a round file.
+SERVICE_ONLY = frozenset({"reference"})
+
+
 def as_case(row: CaseRow, declined_units: list[str] | None = None) -> Case:
     """The case as the round file holds it, opened from its sealed spec."""
-    data = {"id": row.id, "municipality": row.municipality_code, **case_spec(row),
+    spec = {k: v for k, v in case_spec(row).items() if k not in SERVICE_ONLY}
+    data = {"id": row.id, "municipality": row.municipality_code, **spec,
             "declined_units": declined_units or []}
     return Case.model_validate_json(json.dumps(data))
 
@@ -68,8 +111,8 @@ def as_school(row: SchoolRow, taken: dict[str, int] | None = None) -> School:
     places = {stage: max(0, n - (taken or {}).get(stage, 0))
               for stage, n in row.free_places.items()}
     return School.model_validate_json(json.dumps(
-        {"id": row.id, "municipality": row.municipality_code, "lat": row.lat, "lon": row.lon,
-         "free_places": places}))
+        {"id": row.id, "municipality": row.municipality_code, "name": row.name,
+         "address": row.address, "lat": row.lat, "lon": row.lon, "free_places": places}))
 
 
 def as_rules(uow: UnitOfWork, network: str) -> Rules:

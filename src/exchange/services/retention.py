@@ -1,11 +1,12 @@
 """Retention: what is no longer needed is erased after a period (`EXCHANGE_RETENTION_MONTHS`).
 
 A housed or withdrawn case keeps its profile (household size, children's ages, rooms, rent,
-needs), its status and its dates; its sealed details (danger zones, excluded municipalities, kept
-schools, income, preferences) are erased once it has been unchanged for the period. A closed
-round's stored round files and results are erased once it has been closed for the period; their
-placement counts stay. The ledger and the audit trail are never erased: each erasure is audited.
-Erasing needs no key, so it works even for values sealed with a key since lost.
+needs), its status and its dates; its sealed details (danger zones, excluded municipalities,
+kept schools, income, preferences, its own reference, and the comments to its declines) are
+erased once it has been unchanged for the period. A closed round's stored round files and
+results are erased once it has been closed for the period; their placement counts stay. The
+ledger and the audit trail are never erased: each erasure is audited. Erasing needs no key, so
+it works even for values sealed with a key since lost.
 """
 
 from __future__ import annotations
@@ -17,7 +18,14 @@ from dataclasses import dataclass, field
 from sqlalchemy import select, update
 
 from exchange.domain.lifecycle import CaseStatus, RoundStatus
-from exchange.persistence.rows import CaseRow, MunicipalityRow, RoundRow, SolveRow, now
+from exchange.persistence.rows import (
+    CaseRow,
+    MunicipalityRow,
+    ProposalRow,
+    RoundRow,
+    SolveRow,
+    now,
+)
 from exchange.services.access import audit_each
 from exchange.services.sealed import profile_of
 from exchange.services.unit_of_work import UnitOfWork, use_case
@@ -75,6 +83,8 @@ def purge(uow: UnitOfWork, cutoff: dt.datetime) -> Expired:
             uow.session.execute(update(CaseRow).where(CaseRow.id == case.id).values(
                 spec=profile_of(case.spec), sealed_spec=None, erased_at=erased_at,
                 updated_at=CaseRow.updated_at).execution_options(synchronize_session=False))
+        uow.session.execute(update(ProposalRow).where(ProposalRow.case_id.in_(ids)).values(
+            decline_comment=None).execution_options(synchronize_session=False))
         audit_each(uow, None, "erase", "case", list(ids), network=network)
     for network, ids in found.rounds.items():
         uow.session.execute(update(SolveRow).where(

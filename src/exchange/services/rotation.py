@@ -17,12 +17,14 @@ from typing import Any
 from sqlalchemy import ColumnElement, or_, select, update
 
 from exchange.persistence.keys import key_file_of, prepend_key
-from exchange.persistence.rows import CaseRow, SolveRow
+from exchange.persistence.rows import CaseRow, ProposalRow, SolveRow
 from exchange.persistence.sealing import PREFIX, key_id, key_line, new_key
 from exchange.services.records import changed
 from exchange.services.sealed import (
     case_place,
     case_spec,
+    comment_place,
+    decline_comment,
     profile_of,
     seal_value,
     solve_place,
@@ -65,6 +67,8 @@ def key_usage(uow: UnitOfWork) -> Counter[str]:
     for row in uow.session.execute(select(SolveRow.round_file, SolveRow.result).where(
             SolveRow.erased_at.is_(None))):
         counts.update(key_id(value) or PLAIN for value in row if value is not None)
+    counts.update(key_id(value or "") or PLAIN for value in uow.session.scalars(
+        select(ProposalRow.decline_comment).where(ProposalRow.decline_comment.is_not(None))))
     return counts
 
 
@@ -93,6 +97,14 @@ def reseal(uow: UnitOfWork, batch: int = 200) -> Counter[str]:
             for column in SOLVE_COLUMNS}).execution_options(synchronize_session=False)))
         if done:
             moved.update(key_id(getattr(solve, c)) or PLAIN for c in SOLVE_COLUMNS)
+    for proposal in _stale_comments(uow, batch):
+        done = changed(uow.session.execute(update(ProposalRow).where(
+            ProposalRow.id == proposal.id,
+            _unchanged(ProposalRow.decline_comment, proposal.decline_comment)).values(
+            decline_comment=seal_value(uow, decline_comment(proposal) or "",
+                                       comment_place(proposal.id)))
+            .execution_options(synchronize_session=False)))
+        moved[key_id(proposal.decline_comment or "") or PLAIN] += done
     return moved
 
 
@@ -106,6 +118,10 @@ def check_all(uow: UnitOfWork) -> int:
         opened += 1
     for solve in uow.session.scalars(select(SolveRow).where(SolveRow.erased_at.is_(None))):
         opened += sum(bool(solve_text(solve, column)) for column in SOLVE_COLUMNS)
+    for proposal in uow.session.scalars(select(ProposalRow).where(
+            ProposalRow.decline_comment.is_not(None))):
+        decline_comment(proposal)
+        opened += 1
     return opened
 
 
@@ -130,6 +146,13 @@ def _stale_solves(uow: UnitOfWork, batch: int) -> list[SolveRow]:
             ~SolveRow.result.startswith(current, autoescape=True)))
         .order_by(SolveRow.id).limit(batch)))
 
+
+
+def _stale_comments(uow: UnitOfWork, batch: int) -> list[ProposalRow]:
+    return list(uow.session.scalars(select(ProposalRow).where(
+        ProposalRow.decline_comment.is_not(None),
+        ~ProposalRow.decline_comment.startswith(_current(uow), autoescape=True))
+        .order_by(ProposalRow.id).limit(batch)))
 
 
 def _unchanged(column: Any, read: str | None) -> ColumnElement[bool]:

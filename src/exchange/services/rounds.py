@@ -16,11 +16,12 @@ from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from exchange.domain.lifecycle import ProposalStatus, Role, RoundStatus, may_become, move
+from exchange.domain.model import Urgency
 from exchange.formats import load_round
-from exchange.persistence.rows import ProposalRow, RoundRow, SolveRow, now
+from exchange.persistence.rows import CaseRow, ProposalRow, RoundRow, SolveRow, now
 from exchange.services.access import Actor, audit, one, require, round_scope
 from exchange.services.errors import Conflict
-from exchange.services.records import Paging, changed, check_version, page
+from exchange.services.records import Paging, changed, check_version, end_proposal, page
 from exchange.services.schemas import Page, RoundView
 from exchange.services.sealed import solve_result, solve_round_file
 from exchange.services.snapshot import snapshot
@@ -118,12 +119,25 @@ def claim_solve(uow: UnitOfWork, actor: Actor, round_id: str, solver: Solver) ->
         raise Conflict(f"The round is {row.status}; it can be solved when it is open, solved or "
                        "published, and only one solve runs at a time.")
     uow.session.refresh(row)
+    _discard_unseen(uow, row)
     seq = (uow.session.scalar(select(func.max(SolveRow.seq)).where(
         SolveRow.round_id == row.id)) or 0) + 1
     job = SolveJob(row.id, token, seq, *snapshot(uow, row, seq, now().date()),
                    params=solver.params)
     audit(uow, actor, "solve", "round", row.id)
     return job
+
+
+def _discard_unseen(uow: UnitOfWork, row: RoundRow) -> None:
+    """Nobody has seen an unpublished proposal: a new solve starts from the round as its people
+    know it, with the cases and units of unseen proposals back in the pool. Published
+    proposals (awaiting an answer, accepted or confirmed) stay fixed."""
+    for proposal in uow.session.scalars(select(ProposalRow).where(
+            ProposalRow.round_id == row.id, ProposalRow.published.is_(False),
+            ProposalRow.status == ProposalStatus.PROPOSED)):
+        end_proposal(uow, proposal)
+        uow.session.delete(proposal)
+    uow.session.flush()
 
 
 @use_case
@@ -167,14 +181,25 @@ def round_view(uow: UnitOfWork, row: RoundRow) -> RoundView:
     (its placements only, once the solve was erased after the retention period)."""
     stored = solves(uow, row.id)
     last = solve_result(stored[-1]) if stored else None
-    counts = Counter(uow.session.scalars(select(ProposalRow.status).where(
-        ProposalRow.round_id == row.id)))
+    tiers: dict[ProposalStatus, Counter[str]] = {status: Counter() for status in ProposalStatus}
+    for status, urgency in uow.session.execute(
+            select(ProposalRow.status, CaseRow.urgency).join(
+                CaseRow, ProposalRow.case_id == CaseRow.id).where(ProposalRow.round_id == row.id)):
+        tiers[status][urgency] += 1
+    placing = tiers[ProposalStatus.PROPOSED] + tiers[ProposalStatus.ACCEPTED] + \
+        tiers[ProposalStatus.CONFIRMED]
     silent = now() - dt.timedelta(seconds=row.stale_after or 0)
     stalled = (row.status == RoundStatus.SOLVING and row.heartbeat_at is not None
                and row.stale_after is not None and row.heartbeat_at < silent)
     return RoundView(
         id=row.id, network=row.network_id, period=row.period, status=row.status,
         progress=row.progress, stalled=stalled, version=row.version, solves=len(stored),
-        placed=stored[-1].placed if stored else None,
+        placed=_by_tier(placing) if stored else None, moved=_by_tier(
+            tiers[ProposalStatus.CONFIRMED]) if row.status == RoundStatus.CLOSED else None,
         unplaced=dict(Counter(u.reason.value for u in last.unplaced)) if last else None,
-        proposals={ProposalStatus(k).value: v for k, v in counts.items()})
+        proposals={status.value: sum(c.values()) for status, c in tiers.items()
+                   if sum(c.values())})
+
+
+def _by_tier(counts: Counter[str]) -> dict[str, int]:
+    return {tier.value: counts[tier.value] for tier in Urgency}

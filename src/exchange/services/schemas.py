@@ -46,12 +46,33 @@ class CaseCreate(_fields_of(Case, {"id", "municipality", "declined_units"}, _Inp
     declines."""
 
     move_in_from: dt.date | None = Field(default=None, description="Earliest move-in date.")
+    reference: str | None = Field(
+        default=None, min_length=1, max_length=60,
+        description="The municipality's own reference to the case (its case-file number), to "
+        "find it in its own case system; sealed, and shown only to the case's own case "
+        "workers. Never the household's name.")
+
+
+class UnitAddress(_Input):
+    """Where a unit is, as people find it: its housing officer, and the case worker of a
+    household proposed for it (to arrange a viewing). Never anyone else."""
+
+    street: str = Field(min_length=1, max_length=120, description="Street and number.")
+    postcode: str = Field(pattern=r"^[0-9]{3} ?[0-9]{2}$", description="Postcode, as 123 45.")
+    floor: int | None = Field(default=None, ge=-5, le=150, description="Floor (0: ground).")
+    landlord: str | None = Field(default=None, max_length=120, description="The landlord.")
+    object_number: str | None = Field(default=None, max_length=40,
+                                      description="The landlord's object number.")
 
 
 class UnitCreate(_fields_of(Unit, {"id", "municipality"}, _Input)):  # type: ignore[misc]
     """A unit as a housing officer pledges it: the round file's unit, less id and
     municipality."""
 
+    address: UnitAddress | None = Field(default=None, description="Where the unit is.")
+    place_confirmed: bool = Field(
+        default=False, description="Save a position that lies nearer another municipality's "
+        "places than its own, once checked (otherwise refused as probably wrong).")
     district: str | None = Field(default=None, max_length=100,
                                  description="District or area, shown to case workers.")
     pledged_until: dt.date | None = Field(default=None, description="Last day of the pledge.")
@@ -88,6 +109,10 @@ class DeclineReason(StrEnum):
 
 class Decline(Versioned):
     reason: DeclineReason
+    comment: str | None = Field(
+        default=None, min_length=1, max_length=200,
+        description="A few words when the reason is `other` (needed then); sealed, and shown "
+        "only to the household's own case workers. Nothing that points to the household.")
 
 
 class RoundOpen(_Input):
@@ -122,7 +147,7 @@ class CaseSummary(_View):
     step_free: bool
 
 
-class UnitView(_fields_of(UnitCreate, set(), _View)):  # type: ignore[misc]
+class UnitView(_fields_of(UnitCreate, {"place_confirmed"}, _View)):  # type: ignore[misc]
     """A unit as its own housing officer sees it."""
 
     id: str
@@ -149,6 +174,7 @@ class SchoolView(_View):
     id: str
     municipality: str
     name: str
+    address: str | None
     lat: float
     lon: float
     free_places: dict[Stage, int]
@@ -169,6 +195,7 @@ class Offer(_View):
     municipality: str
     municipality_name: str
     district: str | None
+    address: UnitAddress | None
     lat: float
     lon: float
     rooms: int
@@ -201,6 +228,7 @@ class ProposalForCaseWorker(_View):
     nearest_danger_km: float | None = Field(
         description="Distance from the unit to the nearest danger zone's edge, km.")
     decline_reason: DeclineReason | None
+    decline_comment: str | None = None
 
 
 class ProposalForHousingOfficer(_View):
@@ -234,8 +262,13 @@ class RoundView(_View):
     stalled: bool = Field(description="True when a solve has shown no sign of life for long.")
     version: int
     solves: int
-    placed: dict[str, int] | None
-    unplaced: dict[str, int] | None
+    placed: dict[str, int] | None = Field(
+        description="The round's placements per tier: proposals awaiting an answer, accepted or "
+        "confirmed, from every solve of the round.")
+    moved: dict[str, int] | None = Field(
+        default=None, description="Once the round is closed: the moves it booked, per tier.")
+    unplaced: dict[str, int] | None = Field(
+        description="Why the cases the last solve left unplaced were not placed.")
     proposals: dict[str, int]
 
 
@@ -331,3 +364,18 @@ class Ledger(_View):
 CaseOut = CaseView | CaseSummary
 UnitOut = UnitView | UnitSummary
 ProposalOut = ProposalForCaseWorker | ProposalForHousingOfficer | ProposalForCoordinator
+
+
+class TodoItem(_View):
+    """One thing that waits for the reader: what (`kind`, a word the pages name), how urgent
+    (`rank`, lowest first), about what (`subject`, an id the reader may see, and `label`, words
+    she may see), how long it has waited (`days`), and where to act (`href`)."""
+
+    kind: str
+    rank: int
+    subject: str
+    label: str | None = None
+    urgency: Urgency | None = None
+    days: int | None = None
+    count: int | None = None
+    href: str

@@ -14,7 +14,7 @@ from typing import Any
 from exchange.domain.model import Result
 from exchange.formats import load_result
 from exchange.persistence.database import keyring_of
-from exchange.persistence.rows import CaseRow, SolveRow
+from exchange.persistence.rows import CaseRow, ProposalRow, SolveRow
 from exchange.persistence.sealing import Place, SealProblem
 from exchange.services.errors import Conflict, ServiceError
 from exchange.services.unit_of_work import UnitOfWork
@@ -24,7 +24,8 @@ from exchange.services.unit_of_work import UnitOfWork
 PROFILE = ("urgency", "waiting_since", "rooms_min", "rooms_max", "max_rent_sek", "needs")
 
 #: Every column that holds sealed values, by table.
-SEALED_COLUMNS = {"cases": ("sealed_spec",), "solves": ("round_file", "result")}
+SEALED_COLUMNS = {"cases": ("sealed_spec",), "solves": ("round_file", "result"),
+                  "proposals": ("decline_comment",)}
 
 
 class Unreadable(ServiceError):
@@ -38,6 +39,24 @@ class Unreadable(ServiceError):
 def case_place(case_id: str) -> Place:
     """Where a case's sealed spec is stored."""
     return Place("cases", "sealed_spec", case_id)
+
+
+def comment_place(proposal_id: str) -> Place:
+    """Where the few words of a household's decline are stored."""
+    return Place("proposals", "decline_comment", proposal_id)
+
+
+def store_comment(uow: UnitOfWork, row: ProposalRow, comment: str | None) -> None:
+    """Set a decline's comment, sealed (None: no comment)."""
+    row.decline_comment = (None if comment is None else
+                           seal_value(uow, comment, comment_place(row.id)))
+
+
+def decline_comment(row: ProposalRow) -> str | None:
+    """A decline's comment in plain text, or None."""
+    if row.decline_comment is None:
+        return None
+    return open_value(row, row.decline_comment, comment_place(row.id))
 
 
 def solve_place(round_id: str, seq: int, column: str) -> Place:
@@ -102,7 +121,7 @@ def seal_value(uow: UnitOfWork, plain: str, place: Place) -> str:
         raise Unreadable(f"{problem}.") from None
 
 
-def open_value(row: CaseRow | SolveRow, value: str, place: Place) -> str:
+def open_value(row: CaseRow | SolveRow | ProposalRow, value: str, place: Place) -> str:
     """The plain text of a value `row` holds at `place`."""
     try:
         return keyring_of(row).open(value, place)

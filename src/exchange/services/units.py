@@ -7,9 +7,10 @@ from typing import Any
 from sqlalchemy import select
 
 from exchange.domain.lifecycle import ProposalStatus, Role, UnitStatus, move
-from exchange.persistence.rows import ProposalRow, UnitRow
+from exchange.geography import FAR_KM, municipality_names, whereabouts
+from exchange.persistence.rows import ProposalRow, UnitRow, now
 from exchange.services.access import Actor, audit, one, require, unit_scope
-from exchange.services.errors import Conflict
+from exchange.services.errors import Conflict, FieldProblem, Invalid
 from exchange.services.records import Paging, check_version, end_proposal, new_id, page
 from exchange.services.schemas import Page, UnitCreate, UnitOut, UnitSummary, UnitUpdate, UnitView
 from exchange.services.unit_of_work import UnitOfWork, use_case
@@ -23,6 +24,7 @@ def pledge_unit(uow: UnitOfWork, actor: Actor, body: UnitCreate,
     """A new unit of the housing officer's municipality, available to the next round unless
     kept as a draft."""
     require(uow, actor, "create", "unit", Role.HOUSING_OFFICER)
+    _check(body, actor.municipality)
     row = UnitRow(id=new_id("unit"), municipality_code=actor.municipality,
                   status=UnitStatus.AVAILABLE if publish else UnitStatus.DRAFT, **_columns(body))
     uow.session.add(row)
@@ -59,6 +61,7 @@ def update_unit(uow: UnitOfWork, actor: Actor, unit_id: str, body: UnitUpdate) -
     if row.status not in EDITABLE:
         raise Conflict(f"The unit is {row.status}; only a draft or available unit can be "
                        "changed. Withdraw it and pledge it anew if it must change.")
+    _check(body, row.municipality_code)
     for key, value in _columns(body).items():
         setattr(row, key, value)
     audit(uow, actor, "update", "unit", row.id)
@@ -118,9 +121,40 @@ def _whole(row: UnitRow) -> UnitView:
     return UnitView.model_validate({**row.spec, "id": row.id, "status": row.status,
                                     "municipality": row.municipality_code,
                                     "district": row.district, "version": row.version,
-                                    "pledged_until": row.pledged_until})
+                                    "pledged_until": row.pledged_until,
+                                    "address": row.address})
 
 
 def _columns(body: UnitCreate) -> dict[str, Any]:
-    spec = body.model_dump(mode="json", exclude={"district", "pledged_until", "version"})
-    return {"spec": spec, "district": body.district, "pledged_until": body.pledged_until}
+    spec = body.model_dump(mode="json", exclude={"district", "pledged_until", "version",
+                                                 "address", "place_confirmed"})
+    address = body.address.model_dump(mode="json") if body.address else None
+    return {"spec": spec, "district": body.district, "pledged_until": body.pledged_until,
+            "address": address}
+
+
+def _check(body: UnitCreate, municipality: str) -> None:
+    """The pledge's dates in order and not past; the position where the municipality is: one
+    far from all of its places is refused, one nearer another municipality's places must be
+    confirmed (a unit in Huddinge at Malmö's coordinates would be offered to the wrong
+    households)."""
+    problems = []
+    until, free = body.pledged_until, body.available_from
+    if until is not None and until < now().date():
+        problems.append(FieldProblem("pledged_until", "lies in the past", "in_the_past"))
+    elif until is not None and free is not None and until < free:
+        problems.append(FieldProblem("pledged_until", "must not end before the unit is free",
+                                     "pledge_before_free"))
+    where = whereabouts(body.lat, body.lon, municipality)
+    names = municipality_names()
+    if where.own_km > FAR_KM:
+        problems.append(FieldProblem(
+            "lat", f"lies {where.own_km:.0f} km from every place of the municipality",
+            "place_far", (("km", f"{where.own_km:.0f}"), ("own", names[municipality]))))
+    elif where.nearest_municipality != municipality and not body.place_confirmed:
+        problems.append(FieldProblem(
+            "lat", "lies nearer another municipality's places; check it, or confirm it",
+            "place_elsewhere", (("other", names[where.nearest_municipality]),
+                                ("own", names[municipality]))))
+    if problems:
+        raise Invalid(problems)

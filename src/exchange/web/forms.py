@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import re
 import types
-from typing import Annotated, Any, Union, get_args, get_origin
+from enum import StrEnum
+from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
 
 from exchange.services.errors import FieldProblem, Invalid
 from exchange.web.i18n import Translator
@@ -118,7 +120,8 @@ def problems(error: Invalid, t: Translator) -> dict[str, str]:
     found: dict[str, str] = {}
     for problem in error.problems:
         key = f"form.{problem.code}"
-        found.setdefault(problem.path, t(key) if problem.code and t.has(key) else problem.message)
+        found.setdefault(problem.path, t(key, **dict(problem.values))
+                         if problem.code and t.has(key) else problem.message)
     return found
 
 
@@ -159,3 +162,17 @@ def label_of(t: Translator, path: str) -> str:
     text = t(key) if t.has(key) else t("field.other")
     rows = [int(p) + 1 for p in parts if _digits(p)]
     return t("form.in_row", field=text, row=rows[0]) if rows else text
+
+
+W = TypeVar("W", bound=StrEnum)
+
+
+def choice(kind: type[W], raw: str) -> W | None:
+    """A word picked in a list's filter: None for "all" (left blank); a word the list does not
+    offer is a hand-made request, refused as such."""
+    if not raw:
+        return None
+    try:
+        return kind(raw)
+    except ValueError:
+        raise HTTPException(400, "not a word this filter offers") from None

@@ -7,6 +7,7 @@ from functools import cache
 from typing import Any
 
 from exchange.data import localities, municipalities
+from exchange.geography import municipality_names
 from exchange.services.errors import FieldProblem
 from exchange.web.i18n import Translator
 
@@ -17,12 +18,6 @@ def places() -> dict[str, tuple[float, float]]:
     names = municipality_names()
     return {f"{p.name} ({names[code]})": (p.lat, p.lon)
             for code, found in sorted(localities().items()) for p in found}
-
-
-@cache
-def municipality_names() -> dict[str, str]:
-    """Every Swedish municipality's code -> its name (a case may exclude any of them)."""
-    return {code: place.name for code, place in municipalities().items()}
 
 
 @cache

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable, Coroutine
 from importlib.resources import files
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
@@ -19,6 +19,7 @@ from starlette.responses import RedirectResponse, Response
 from exchange.http.deps import database_of
 from exchange.services.access import record
 from exchange.services.errors import ServiceError, Stale
+from exchange.services.records import pseudonym
 from exchange.web.forms import label_of, value_at
 from exchange.web.i18n import DEFAULT, LANGUAGES, Translator
 from exchange.web.places import municipality_names
@@ -26,8 +27,23 @@ from exchange.web.session import LANG_COOKIE, CsrfRefused, SignInRequired
 
 log = logging.getLogger(__name__)
 templates = Jinja2Templates(directory=str(files("exchange.web") / "templates"))
-templates.env.globals.update(value=value_at, label_of=label_of,
+templates.env.globals.update(value=value_at, label_of=label_of, pseudonym=pseudonym,
                              municipality_name=lambda code: municipality_names().get(code, code))
+
+
+def with_query(request: Request, **changes: object) -> str:
+    """This page's address with some query parameters changed (None: left out)."""
+    query = {**request.query_params, **{k: v for k, v in changes.items()}}
+    return request.url.path + "?" + urlencode({k: v for k, v in query.items()
+                                               if v not in (None, "")})
+
+
+def rooms(low: int, high: int) -> str:
+    """A room range as people write it: "3", or "2–3"."""
+    return str(low) if low == high else f"{low}–{high}"
+
+
+templates.env.globals.update(with_query=with_query, rooms=rooms)
 
 #: Nothing from elsewhere: every script, style and picture is served by the app itself.
 HEADERS = {

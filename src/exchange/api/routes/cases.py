@@ -7,7 +7,8 @@ from fastapi import APIRouter
 from exchange.api.deps import ActorDep, EndsTransaction
 from exchange.api.problems import CHANGE, CREATE, LIST, READ, SIGNED_IN
 from exchange.domain.lifecycle import CaseStatus
-from exchange.http.deps import PagingDep, UowDep
+from exchange.domain.model import Urgency
+from exchange.http.deps import PagingDep, SearchDep, UowDep
 from exchange.services import cases
 from exchange.services.schemas import CaseCreate, CaseOut, CaseUpdate, CaseView, Page, Versioned
 
@@ -16,11 +17,13 @@ router = APIRouter(prefix="/cases", tags=["cases"], responses=SIGNED_IN,
 
 
 @router.get("", responses=LIST)
-def list_cases(uow: UowDep, actor: ActorDep, paging: PagingDep,
-               status: CaseStatus | None = None) -> Page[CaseOut]:
+def list_cases(uow: UowDep, actor: ActorDep, paging: PagingDep, search: SearchDep,
+               status: CaseStatus | None = None,
+               urgency: Urgency | None = None) -> Page[CaseOut]:
     """Her municipality's cases for a case worker; the network's, anonymised, for the
-    coordinator."""
-    return cases.list_cases(uow, actor, paging, status)
+    coordinator. `q` finds her own reference or the pseudonym; `sort` is one of urgency,
+    waiting, status, posted."""
+    return cases.list_cases(uow, actor, paging, status, urgency, search)
 
 
 @router.post("", status_code=201, responses=CREATE)

@@ -37,7 +37,7 @@ def accept(uow: UowDep, actor: ActorDep, proposal_id: str, body: Versioned) -> P
 @router.post("/{proposal_id}/decline", responses=CHANGE)
 def decline(uow: UowDep, actor: ActorDep, proposal_id: str, body: Decline) -> ProposalOut:
     """The household declines, with a reason; it is never held against it (case workers)."""
-    return proposals.decline(uow, actor, proposal_id, body.version, body.reason)
+    return proposals.decline(uow, actor, proposal_id, body.version, body.reason, body.comment)
 
 
 @router.post("/{proposal_id}/confirm", responses=CHANGE)

@@ -8,9 +8,9 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from exchange.domain.lifecycle import Role
+from exchange.domain.lifecycle import CaseStatus, Role
 from exchange.domain.model import Stage, Urgency
-from exchange.http.deps import UowDep
+from exchange.http.deps import SearchDep, UowDep
 from exchange.services import cases, network, outcomes, proposals
 from exchange.services.access import Actor, require
 from exchange.services.errors import Invalid
@@ -23,6 +23,8 @@ from exchange.web.session import FormDep, OffsetDep, PageActorDep
 
 router = APIRouter(prefix="/app", route_class=PageRoute, include_in_schema=False)
 
+#: How many rows a list shows at once.
+PAGE = 25
 #: Checkbox lists: each ticked box sends the field once more.
 MULTI = frozenset({"safety.excluded_municipalities", "preferences.municipalities"})
 
@@ -32,11 +34,15 @@ def _case_worker(uow: UnitOfWork, actor: Actor) -> None:
 
 
 @router.get("/cases")
-def cases_page(request: Request, uow: UowDep, actor: PageActorDep,
-               offset: OffsetDep = 0) -> Response:
+def cases_page(request: Request, uow: UowDep, actor: PageActorDep, search: SearchDep,
+               offset: OffsetDep = 0, status: str = "", urgency: str = "") -> Response:
+    """Her households' cases: searched, filtered, sorted and in pages."""
     _case_worker(uow, actor)
-    listed = cases.list_cases(uow, actor, Paging(100, offset))
-    return page(request, "cases.html", cases=listed.items, total=listed.total, offset=offset)
+    listed = cases.list_cases(uow, actor, Paging(PAGE, offset), forms.choice(CaseStatus, status),
+                              forms.choice(Urgency, urgency), search)
+    return page(request, "cases.html", cases=listed.items, total=listed.total, offset=offset,
+                size=PAGE, statuses=[s.value for s in CaseStatus],
+                urgencies=[u.value for u in Urgency], sorts=list(cases.SORTS))
 
 
 @router.get("/cases/new")

@@ -13,6 +13,7 @@ from exchange.http.deps import UowDep, database_of
 from exchange.http.throttle import client_address, retry_after
 from exchange.services.network import Trail, audit_trail
 from exchange.services.records import Paging
+from exchange.services.todo import todo
 from exchange.services.users import end_session, open_session
 from exchange.web.i18n import LANGUAGES
 from exchange.web.render import PageRoute, error_page, page, redirect
@@ -47,8 +48,11 @@ def root() -> Response:
 
 
 @router.get("/app")
-def home(actor: PageActorDep) -> Response:
-    return redirect(HOME[actor.role])
+def start(request: Request, uow: UowDep, actor: PageActorDep) -> Response:
+    """Each role's start page: what waits for her, most urgent first."""
+    if actor.role is Role.AUDITOR:
+        return redirect(HOME[actor.role])
+    return page(request, "start.html", items=todo(uow, actor))
 
 
 @router.get("/sign-in")
