@@ -9,8 +9,8 @@ import httpx2 as httpx
 from fastapi.testclient import TestClient
 
 from exchange.app import create_app
-from exchange.domain.lifecycle import Role
 from exchange.data import municipalities
+from exchange.domain.lifecycle import Role
 from exchange.domain.model import Round
 from exchange.generate import generate_round
 from exchange.persistence.sealing import key_line, new_key

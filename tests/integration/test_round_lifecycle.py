@@ -130,7 +130,8 @@ def test_a_declined_household_keeps_its_place_and_is_offered_another_unit(servic
     proposal = proposals_of(service, round_id)[0]
     case_worker = service.as_(proposal["sending"], "case_worker")
     before = case_worker.get(f"/cases/{proposal['case']}").json()
-    answer_as_case_worker(service, proposal, "decline", reason="other", comment="för långt från jobbet")
+    answer_as_case_worker(service, proposal, "decline", reason="other",
+                          comment="för långt från jobbet")
     after = case_worker.get(f"/cases/{proposal['case']}").json()
     assert after["status"] == "open"
     assert (after["urgency"], after["waiting_since"]) == (before["urgency"],

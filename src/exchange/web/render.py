@@ -16,13 +16,13 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse, Response
 
+from exchange.geography import municipality_names
 from exchange.http.deps import database_of
 from exchange.services.access import record
 from exchange.services.errors import ServiceError, Stale
 from exchange.services.records import pseudonym
 from exchange.web.forms import label_of, value_at
 from exchange.web.i18n import DEFAULT, LANGUAGES, Translator
-from exchange.web.places import municipality_names
 from exchange.web.session import LANG_COOKIE, CsrfRefused, SignInRequired
 
 log = logging.getLogger(__name__)

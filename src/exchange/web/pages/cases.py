@@ -10,6 +10,7 @@ from starlette.responses import Response
 
 from exchange.domain.lifecycle import CaseStatus, Role
 from exchange.domain.model import Stage, Urgency
+from exchange.geography import municipality_names
 from exchange.http.deps import SearchDep, UowDep
 from exchange.services import cases, network, outcomes, proposals
 from exchange.services.access import Actor, require
@@ -71,7 +72,7 @@ def case_page(request: Request, uow: UowDep, actor: PageActorDep, case_id: str) 
     offers = proposals.list_proposals(uow, actor, Paging(50, 0), case_id=case_id).items
     unplaced = outcomes.why_unplaced(uow, actor, case_id)
     return page(request, "case.html", case=view, offers=offers, unplaced=unplaced,
-                names=places.municipality_names(), reasons=list(DeclineReason))
+                names=municipality_names(), reasons=list(DeclineReason))
 
 
 @router.get("/cases/{case_id}/edit")
@@ -111,7 +112,7 @@ def _form(request: Request, uow: UnitOfWork, actor: Actor, data: dict[str, Any],
                 members=network.list_members(uow, actor),
                 child_rows=_rows(children, 3), zone_rows=_rows(zones, 2),
                 places=sorted(places.places()),
-                names=places.municipality_names(),
+                names=municipality_names(),
                 home_excluded=not network.rules(uow, actor).allow_home_municipality)
 
 
