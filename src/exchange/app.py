@@ -13,6 +13,7 @@ from exchange import api, web
 from exchange.http.limits import BodyLimit
 from exchange.http.throttle import FailureLimit
 from exchange.services.database import Database, keys_of
+from exchange.services.geocoding import geocoder_from
 from exchange.services.solving import Solver
 from exchange.settings import Settings
 from exchange.solver import SolveParams
@@ -33,9 +34,11 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         database.dispose()
 
     app = FastAPI(title="Housing exchange", version=exchange.__version__, lifespan=lifespan,
+                  docs_url=None, redoc_url=None,  # served by `api` from the app's own assets
                   description="Safe, permanent homes in other municipalities for survivors of "
                   "domestic violence: units, cases, monthly matching rounds and proposals.")
     app.state.settings, app.state.database, app.state.solver = settings, database, solver
+    app.state.geocoder = geocoder_from(settings.geocoder, settings.geocoder_user_agent)
     app.state.sign_in_limit = FailureLimit(settings.sign_in_failures, settings.sign_in_window)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     api.install(app)

@@ -133,13 +133,16 @@ def _child(home: Place, rng: np.random.Generator) -> dict[str, Any]:
     child: dict[str, Any] = {"age": age}
     if 6 <= age <= 15 and rng.random() < 0.1:
         lat, lon = _near(home, rng, 3)
-        child["keep_school"] = {"lat": lat, "lon": lon, "max_km": float(rng.choice([15, 20, 25]))}
+        child["keep_school"] = {"name": school_name(f"{home.name}/{lat}/{lon}", home),
+                                "lat": lat, "lon": lon, "max_km": float(rng.choice([15, 20, 25]))}
     return child
 
 
 def _zone(place: Place, rng: np.random.Generator, low: float, high: float) -> dict[str, Any]:
     lat, lon = _near(place, rng, 1.0)
-    return {"lat": lat, "lon": lon, "radius_km": float(round(rng.uniform(low, high), 1))}
+    name = f"{place.name} ({municipalities()[place.municipality].name})"
+    return {"name": name, "lat": lat, "lon": lon,
+            "radius_km": float(round(rng.uniform(low, high), 1))}
 
 
 def _rough_km(a: Place, b: Place) -> float:

@@ -55,6 +55,20 @@ class Settings(BaseSettings):
         default=12, ge=1, le=1200,
         description="Months after which `exchange purge` erases the sensitive fields of housed "
         "and withdrawn cases and the stored round files of closed rounds.")
+    geocoder: str = Field(
+        default="offline", pattern=r"^(offline|(nominatim|photon)\+https?://\S+)$",
+        description="How a unit's address is found on the map: `offline` (the shipped places "
+        "and a pin on the map; nothing leaves the service), or a server as nominatim+URL or "
+        "photon+URL (a municipality's own, or a public one whose usage policy is kept).")
+    geocoder_user_agent: str = Field(
+        default="housing-exchange (set EXCHANGE_GEOCODER_USER_AGENT to name your deployment)",
+        min_length=3, description="How the service names itself to a geocoding server.")
+    map_tiles: str | None = Field(
+        default=None, pattern=r"^https://\S+\{z\}\S*$",
+        description="A map tile URL template (https://…/{z}/{x}/{y}.png); without one, the "
+        "maps draw the shipped municipalities and localities on a plain background.")
+    map_attribution: str = Field(
+        default="", max_length=300, description="Whose map the tiles are, shown on each map.")
     forwarded_allow_ips: str = Field(
         default="127.0.0.1",
         description="Addresses of the reverse proxy whose X-Forwarded-For names the client (the "

@@ -23,9 +23,11 @@ MARKED: dict[str, Any] = {
     "urgency": "acute", "waiting_since": "2026-09-01", "rooms_min": 1, "rooms_max": 4,
     "max_rent_sek": 15000, "monthly_income_sek": 76543, "income_support": True,
     "household": {"adults": 1, "children": [
-        {"age": 8, "keep_school": {"lat": 59.262626, "lon": 17.939393, "max_km": 40}}]},
+        {"age": 8, "keep_school": {"name": "Ekskolan (Huddinge)", "lat": 59.262626,
+                                   "lon": 17.939393, "max_km": 40}}]},
     "safety": {"excluded_municipalities": ["0180"],
-               "danger_zones": [{"lat": 59.191919, "lon": 17.828282, "radius_km": 3.5}]},
+               "danger_zones": [{"name": "Alby (Botkyrka)", "lat": 59.191919, "lon": 17.828282,
+                                 "radius_km": 3.5}]},
     "preferences": {"municipalities": ["0138"]},
 }
 

@@ -71,6 +71,7 @@ def bodies():
         ("POST", "/rounds/{round_id}/close"): version,
         ("GET", "/proposals/{proposal_id}"): None,
         ("POST", "/proposals/{proposal_id}/accept"): version,
+        ("POST", "/proposals/{proposal_id}/undo-accept"): version,
         ("POST", "/proposals/{proposal_id}/decline"): {"reason": "location", **version},
         ("POST", "/proposals/{proposal_id}/confirm"): version,
     }
@@ -135,9 +136,10 @@ def test_no_token_or_a_wrong_one_is_401(world):
     assert wrong.status_code == 401 and wrong.headers["www-authenticate"] == "Bearer"
 
 
-CASE_WORKER_PROPOSAL = {"id", "round", "status", "version", "case", "unit", "schools",
-                        "nearest_danger_km", "decline_reason", "decline_comment"}
-OFFICER_PROPOSAL = {"id", "round", "status", "version", "unit", "household"}
+CASE_WORKER_PROPOSAL = {"id", "round", "status", "version", "case", "case_label", "unit", "schools",
+                        "nearest_danger_km", "decline_reason", "decline_comment", "children",
+                        "zones"}
+OFFICER_PROPOSAL = {"id", "round", "status", "version", "unit", "unit_label", "household"}
 COORDINATOR_PROPOSAL = {"id", "round", "status", "version", "case", "unit", "sending",
                         "receiving", "published", "decline_reason"}
 PROFILE = {"reference", "adults", "children_stages", "step_free", "move_in_from"}

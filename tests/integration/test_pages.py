@@ -146,10 +146,13 @@ def test_a_households_location_and_income_reach_only_its_own_case_workers_pages(
         "_csrf": csrf, "urgency": "acute", "waiting_since": "2025-01-01",
         "household.adults": "1", "rooms_min": "1", "rooms_max": "4", "max_rent_sek": "20000",
         "monthly_income_sek": "43210", "safety.danger_zones.0.lat": "59.123457",
-        "safety.danger_zones.0.lon": "17.654321", "safety.danger_zones.0.radius_km": "1"})
+        "safety.danger_zones.0.lon": "17.654321", "safety.danger_zones.0.pinned": "1",
+        "safety.danger_zones.0.radius_km": "1"})
     assert posted.status_code == 303, posted.text
     case_page = own.get(posted.headers["location"]).text
-    assert "59,1235" in case_page and "43\u00a0210" in case_page
+    assert "43\u00a0210" in case_page and "utsatt på kartan, radie 1,0 km" in case_page
+    edit = own.get(posted.headers["location"].split("?")[0] + "/edit").text
+    assert "59.123457" in edit  # the pin, as the case worker left it
 
     case_id = posted.headers["location"].split("/")[-1].split("?")[0]
     coordinator = sign_in(service, "0126", "coordinator")
@@ -246,11 +249,18 @@ PAGE_ID_ROUTES = {
     ("POST", "/app/rounds/{round_id}/solve"): "round",
     ("POST", "/app/rounds/{round_id}/publish"): "round",
     ("POST", "/app/rounds/{round_id}/close"): "round",
+    ("GET", "/app/rounds/{round_id}/publish"): "round",
+    ("GET", "/app/rounds/{round_id}/close"): "round",
+    ("GET", "/app/units/{unit_id}"): "unit", ("GET", "/app/units/{unit_id}/edit"): "unit",
+    ("POST", "/app/units/{unit_id}"): "unit",
     ("POST", "/app/units/{unit_id}/publish"): "unit",
     ("POST", "/app/units/{unit_id}/withdraw"): "unit",
     ("GET", "/app/cases/{case_id}"): "case", ("GET", "/app/cases/{case_id}/edit"): "case",
     ("POST", "/app/cases/{case_id}"): "case", ("POST", "/app/cases/{case_id}/withdraw"): "case",
+    ("GET", "/app/proposals/{proposal_id}/accept"): "proposal",
     ("POST", "/app/proposals/{proposal_id}/accept"): "proposal",
+    ("POST", "/app/proposals/{proposal_id}/undo-accept"): "proposal",
+    ("GET", "/app/proposals/{proposal_id}/confirm"): "proposal",
     ("POST", "/app/proposals/{proposal_id}/decline"): "proposal",
     ("POST", "/app/proposals/{proposal_id}/confirm"): "proposal",
 }

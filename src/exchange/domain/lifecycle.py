@@ -11,7 +11,8 @@ not allow (a housed case reopened, a closed round solved) is refused however it 
 - round: open -> solving -> solved -> published -> closed; a solve starts from open, solved or
   published, and ends in solved (or, when it fails, in the status it started from).
 - proposal: proposed -> accepted -> confirmed; proposed -> declined; proposed or accepted ->
-  expired (the round closed, the case or unit was withdrawn, or the case changed).
+  expired (the round closed, the case or unit was withdrawn, or the case changed). An accept
+  may be undone (accepted -> proposed, with its case and unit) until the contract is confirmed.
 """
 
 from __future__ import annotations
@@ -74,14 +75,14 @@ MOVES: dict[type[Status], dict[Status, frozenset[Status]]] = {
         _U.DRAFT: frozenset({_U.AVAILABLE, _U.WITHDRAWN}),
         _U.AVAILABLE: frozenset({_U.PROPOSED, _U.WITHDRAWN}),
         _U.PROPOSED: frozenset({_U.AVAILABLE, _U.RESERVED, _U.WITHDRAWN}),
-        _U.RESERVED: frozenset({_U.AVAILABLE, _U.LET}),
+        _U.RESERVED: frozenset({_U.AVAILABLE, _U.LET, _U.PROPOSED}),
         _U.LET: frozenset(),
         _U.WITHDRAWN: frozenset(),
     },
     CaseStatus: {
         _C.OPEN: frozenset({_C.PROPOSED, _C.WITHDRAWN}),
         _C.PROPOSED: frozenset({_C.OPEN, _C.ACCEPTED, _C.WITHDRAWN}),
-        _C.ACCEPTED: frozenset({_C.OPEN, _C.HOUSED, _C.WITHDRAWN}),
+        _C.ACCEPTED: frozenset({_C.OPEN, _C.HOUSED, _C.WITHDRAWN, _C.PROPOSED}),
         _C.HOUSED: frozenset(),
         _C.WITHDRAWN: frozenset(),
     },
@@ -94,7 +95,7 @@ MOVES: dict[type[Status], dict[Status, frozenset[Status]]] = {
     },
     ProposalStatus: {
         _P.PROPOSED: frozenset({_P.ACCEPTED, _P.DECLINED, _P.EXPIRED}),
-        _P.ACCEPTED: frozenset({_P.CONFIRMED, _P.EXPIRED}),
+        _P.ACCEPTED: frozenset({_P.CONFIRMED, _P.EXPIRED, _P.PROPOSED}),
         _P.DECLINED: frozenset(),
         _P.CONFIRMED: frozenset(),
         _P.EXPIRED: frozenset(),

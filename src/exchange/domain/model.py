@@ -160,6 +160,9 @@ class Unit(_Value):
 
 
 class KeepSchool(_Value):
+    name: str | None = Field(default=None, min_length=1, max_length=MAX_TEXT,
+                             description="The school's name, for people; the rules use only "
+                             "its position.")
     lat: Lat
     lon: Lon
     max_km: Km = Field(description="The unit must lie within this distance of the school.")
@@ -182,6 +185,9 @@ class Needs(_Value):
 
 
 class DangerZone(_Value):
+    name: str | None = Field(default=None, min_length=1, max_length=MAX_TEXT,
+                             description="The place it was picked as, for people (\"Alby "
+                             "(Botkyrka)\"); the rules use only its centre and radius.")
     lat: Lat
     lon: Lon
     radius_km: Km

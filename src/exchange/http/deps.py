@@ -17,6 +17,7 @@ from fastapi.concurrency import run_in_threadpool
 from exchange.services.access import Actor, record
 from exchange.services.database import Database
 from exchange.services.errors import Forbidden, NotFound, ServiceError
+from exchange.services.geocoding import Geocoder
 from exchange.services.records import Paging, Search
 from exchange.services.solving import Solver
 from exchange.services.unit_of_work import UnitOfWork
@@ -100,3 +101,11 @@ def get_search(q: Annotated[str, Query(max_length=100, description="Words to fin
 
 
 SearchDep = Annotated[Search, Depends(get_search)]
+
+
+def get_geocoder(request: Request) -> Geocoder:
+    geocoder: Geocoder = request.app.state.geocoder
+    return geocoder
+
+
+GeocoderDep = Annotated[Geocoder, Depends(get_geocoder)]

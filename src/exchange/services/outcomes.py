@@ -3,19 +3,34 @@ members, and why a household was not placed."""
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
+from collections.abc import Iterable
 
 from sqlalchemy import func, select
 
-from exchange.domain.lifecycle import CaseStatus, ProposalStatus, Role, UnitStatus
+from exchange.domain.lifecycle import CaseStatus, ProposalStatus, Role, RoundStatus, UnitStatus
 from exchange.domain.model import Result, Unplaced, Urgency
-from exchange.persistence.rows import CaseRow, ProposalRow, RoundRow, SolveRow, UnitRow
+from exchange.domain.rules import reciprocity_floor
+from exchange.persistence.rows import (
+    CaseRow,
+    LedgerEntryRow,
+    ProposalRow,
+    RoundRow,
+    SolveRow,
+    UnitRow,
+)
 from exchange.services.access import Actor, require
 from exchange.services.cases import find_case
 from exchange.services.network import balances, members_of
 from exchange.services.records import as_rules
 from exchange.services.rounds import find_round
-from exchange.services.schemas import Flow, MemberOverview
+from exchange.services.schemas import (
+    Flow,
+    LedgerEntryView,
+    LedgerLineView,
+    MemberOverview,
+    RoundLedger,
+)
 from exchange.services.sealed import solve_result
 from exchange.services.unit_of_work import UnitOfWork, use_case
 
@@ -95,3 +110,52 @@ def _last_published(uow: UnitOfWork, network: str) -> Result | None:
                  .order_by(RoundRow.period.desc(), SolveRow.seq.desc()).limit(1))
     solve = uow.session.scalar(published)
     return solve_result(solve) if solve is not None else None
+
+
+@use_case
+def round_ledger(uow: UnitOfWork, actor: Actor, round_id: str) -> RoundLedger:
+    """Each member's balance before and after the round: what a closed round booked, or what
+    closing it now would book; a member it takes below its floor is marked (coordinator)."""
+    row = find_round(uow, actor, round_id)
+    booked = row.status == RoundStatus.CLOSED
+    moves = _round_moves(uow, row.id, booked)
+    totals, rules = balances(uow, actor.network), as_rules(uow, actor.network)
+    lines = []
+    for member in members_of(uow, actor.network):
+        received = sum(n for (_, to), n in moves.items() if to == member.code)
+        sent = sum(n for (fro, _), n in moves.items() if fro == member.code)
+        before = totals[member.code] - (received - sent if booked else 0)
+        after, floor = before + received - sent, reciprocity_floor(before, rules)
+        lines.append(LedgerLineView(municipality=member.code, name=member.name, before=before,
+                                    received=received, sent=sent, after=after, floor=floor,
+                                    below=after < floor))
+    entries = [LedgerEntryView(id=e.id, kind=e.kind, receiving=e.receiving_code,
+                               sending=e.sending_code, amount=e.amount, round=e.round_id,
+                               recorded_at=e.recorded_at)
+               for e in uow.session.scalars(select(LedgerEntryRow).where(
+                   LedgerEntryRow.round_id == row.id).order_by(LedgerEntryRow.id))]
+    return RoundLedger(booked=booked, lines=lines, entries=entries)
+
+
+def _round_moves(uow: UnitOfWork, round_id: str, booked: bool) -> Counter[tuple[str, str]]:
+    """(sending, receiving) -> households: the round's ledger entries once booked, its
+    confirmed proposals before (a move within one municipality books nothing)."""
+    if booked:
+        found = uow.session.execute(select(
+            LedgerEntryRow.sending_code, LedgerEntryRow.receiving_code, LedgerEntryRow.amount)
+            .where(LedgerEntryRow.round_id == round_id, LedgerEntryRow.kind == "move"))
+        return _summed((s or "", r, a) for s, r, a in found)
+    confirmed = uow.session.execute(
+        select(CaseRow.municipality_code, UnitRow.municipality_code)
+        .select_from(ProposalRow).join(CaseRow, ProposalRow.case_id == CaseRow.id)
+        .join(UnitRow, ProposalRow.unit_id == UnitRow.id)
+        .where(ProposalRow.round_id == round_id,
+               ProposalRow.status == ProposalStatus.CONFIRMED))
+    return _summed((s, r, 1) for s, r in confirmed if s != r)
+
+
+def _summed(moves: Iterable[tuple[str, str, int]]) -> Counter[tuple[str, str]]:
+    counts: Counter[tuple[str, str]] = Counter()
+    for sending, receiving, n in moves:
+        counts[(sending, receiving)] += n
+    return counts

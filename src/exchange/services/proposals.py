@@ -4,6 +4,8 @@ and closing a round settles them into the ledger."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import select
 
@@ -15,7 +17,8 @@ from exchange.domain.lifecycle import (
     UnitStatus,
     move,
 )
-from exchange.domain.rules import km
+from exchange.domain.model import Rules
+from exchange.domain.rules import km, stage_of
 from exchange.persistence.rows import (
     CaseRow,
     LedgerEntryRow,
@@ -28,9 +31,20 @@ from exchange.persistence.rows import (
 )
 from exchange.services.access import Actor, audit, audit_each, one, proposals, require
 from exchange.services.errors import Conflict, FieldProblem, Invalid
-from exchange.services.records import Paging, check_version, end_proposal, page, profile
+from exchange.services.records import (
+    Paging,
+    Search,
+    as_rules,
+    check_version,
+    end_proposal,
+    found,
+    profile,
+    pseudonym,
+    window,
+)
 from exchange.services.rounds import find_round, round_view
 from exchange.services.schemas import (
+    ChildSchool,
     DeclineReason,
     HouseholdProfile,
     Offer,
@@ -51,18 +65,25 @@ READERS = (Role.CASE_WORKER, Role.HOUSING_OFFICER, Role.COORDINATOR)
 @use_case
 def list_proposals(uow: UnitOfWork, actor: Actor, paging: Paging,
                    round_id: str | None = None, status: ProposalStatus | None = None,
-                   case_id: str | None = None) -> Page[ProposalOut]:
+                   case_id: str | None = None, search: Search | None = None
+                   ) -> Page[ProposalOut]:
     """The proposals the caller reaches, newest round first; optionally of one round, status
-    or case."""
+    or case, holding the words searched for (what the caller may see of them: the unit's
+    address for its housing officer and the household's case worker, her own reference for
+    the case worker, the pseudonyms for anyone)."""
     require(uow, actor, "list", "proposal", *READERS)
-    statement = proposals(actor).order_by(ProposalRow.round_id.desc(), ProposalRow.id)
+    statement = proposals(actor).add_columns(CaseRow, UnitRow).order_by(
+        ProposalRow.round_id.desc(), ProposalRow.id)
     if round_id is not None:
         statement = statement.where(ProposalRow.round_id == round_id)
     if status is not None:
         statement = statement.where(ProposalRow.status == status)
     if case_id is not None:
         statement = statement.where(ProposalRow.case_id == case_id)
-    rows, total = page(uow, statement, paging)
+    triples = [tuple(row) for row in uow.session.execute(statement)]
+    chosen, total = window(found(triples, search or Search(), lambda t: _words(actor, *t),
+                                 SORTS), paging)
+    rows = [proposal for proposal, _, _ in chosen]
     if rows:
         audit_each(uow, actor, "read", "proposal", [row.id for row in rows])
     return Page[ProposalOut](items=[proposal_view(uow, actor, row) for row in rows],
@@ -95,6 +116,27 @@ def accept(uow: UnitOfWork, actor: Actor, proposal_id: str, version: int) -> Pro
     unit = uow.session.get_one(UnitRow, row.unit_id)
     unit.status = move(unit.status, UnitStatus.RESERVED, "unit")
     audit(uow, actor, "accept", "proposal", row.id)
+    return proposal_view(uow, actor, row)
+
+
+@use_case
+def undo_accept(uow: UnitOfWork, actor: Actor, proposal_id: str, version: int) -> ProposalOut:
+    """Take back an accept given by mistake, until the housing officer confirms the contract:
+    the proposal awaits an answer again, and the unit is no longer reserved."""
+    require(uow, actor, "undo_accept", "proposal", Role.CASE_WORKER)
+    row = _find(uow, actor, proposal_id, "undo_accept")
+    check_version(row, version)
+    if row.status != ProposalStatus.ACCEPTED:
+        raise Conflict(f"The proposal is {row.status}; only an accept the contract has not "
+                       "followed yet can be undone.")
+    if uow.session.get_one(RoundRow, row.round_id).status == RoundStatus.CLOSED:
+        raise Conflict("The round is closed; the proposal can no longer be answered.")
+    row.status, row.answered_at = move(row.status, ProposalStatus.PROPOSED, "proposal"), None
+    case = uow.session.get_one(CaseRow, row.case_id)
+    case.status = move(case.status, CaseStatus.PROPOSED, "case")
+    unit = uow.session.get_one(UnitRow, row.unit_id)
+    unit.status = move(unit.status, UnitStatus.PROPOSED, "unit")
+    audit(uow, actor, "undo_accept", "proposal", row.id)
     return proposal_view(uow, actor, row)
 
 
@@ -151,6 +193,23 @@ def close_round(uow: UnitOfWork, actor: Actor, round_id: str, version: int) -> R
     return round_view(uow, row)
 
 
+#: How a list of proposals can be ordered (newest round first by default).
+SORTS: dict[str, Callable[[tuple[ProposalRow, CaseRow, UnitRow]], Any]] = {
+    "round": lambda t: t[0].round_id,
+    "status": lambda t: t[0].status.value,
+}
+
+
+def _words(actor: Actor, proposal: ProposalRow, case: CaseRow, unit: UnitRow) -> str:
+    """What a search finds a proposal by, for this caller."""
+    words = [proposal.id, pseudonym(proposal.id)]
+    if actor.role in (Role.CASE_WORKER, Role.HOUSING_OFFICER):
+        words += [unit.district or "", *(str(v) for v in (unit.address or {}).values())]
+    if actor.role is Role.CASE_WORKER and case.erased_at is None:
+        words += [case.id, pseudonym(case.id), str(case_spec(case).get("reference") or "")]
+    return " ".join(words)
+
+
 def proposal_view(uow: UnitOfWork, actor: Actor, row: ProposalRow) -> ProposalOut:
     """The proposal as this caller may see it."""
     case = uow.session.get_one(CaseRow, row.case_id)
@@ -160,6 +219,7 @@ def proposal_view(uow: UnitOfWork, actor: Actor, row: ProposalRow) -> ProposalOu
     if actor.role is Role.HOUSING_OFFICER:
         return ProposalForHousingOfficer(
             id=row.id, round=row.round_id, status=row.status, version=row.version, unit=unit.id,
+            unit_label=(unit.address or {}).get("street") or pseudonym(unit.id),
             household=HouseholdProfile(reference=row.id, move_in_from=case.move_in_from,
                                        **profile(case)))
     return ProposalForCoordinator(
@@ -173,10 +233,13 @@ def _for_case_worker(uow: UnitOfWork, row: ProposalRow, case: CaseRow,
     spec = unit.spec
     zones = case_spec(case).get("safety", {}).get("danger_zones", [])
     margins = [km(z["lat"], z["lon"], spec["lat"], spec["lon"]) - z["radius_km"] for z in zones]
-    names = {s.id: s.name for s in uow.session.scalars(select(SchoolRow).where(
+    schools = {s.id: s for s in uow.session.scalars(select(SchoolRow).where(
         SchoolRow.id.in_([p["school"] for p in row.schools if p["school"]])))}
+    names = {school_id: s.name for school_id, s in schools.items()}
     return ProposalForCaseWorker(
         id=row.id, round=row.round_id, status=row.status, version=row.version, case=case.id,
+        case_label=(case_spec(case).get("reference") if case.erased_at is None else None)
+        or pseudonym(case.id),
         unit=Offer.model_validate({
             **spec, "id": unit.id, "municipality": unit.municipality_code,
             "municipality_name": uow.session.get_one(MunicipalityRow,
@@ -184,7 +247,29 @@ def _for_case_worker(uow: UnitOfWork, row: ProposalRow, case: CaseRow,
             "district": unit.district, "address": unit.address}),
         schools=[SchoolPlaceView(**p, school_name=names.get(p["school"])) for p in row.schools],
         nearest_danger_km=round(min(margins), 2) if margins else None,
-        decline_reason=row.decline_reason, decline_comment=decline_comment(row))
+        decline_reason=row.decline_reason, decline_comment=decline_comment(row),
+        children=_children(case, row, schools, as_rules(
+            uow, uow.session.get_one(RoundRow, row.round_id).network_id)),
+        zones=zones)
+
+
+def _children(case: CaseRow, row: ProposalRow, schools: dict[str, SchoolRow],
+              rules: Rules) -> list[ChildSchool]:
+    """Each child's school under the proposal, and for a child with none, why."""
+    places = {p["child"]: p for p in row.schools}
+    found = []
+    for i, child in enumerate(case_spec(case).get("household", {}).get("children", [])):
+        stage, kept = stage_of(child["age"]), child.get("keep_school")
+        place = places.get(i)
+        school = schools.get(place["school"]) if place and place["school"] else None
+        why = ("keeps" if kept else "too_young" if stage is None else
+               "not_arranged" if stage not in rules.school_reach_km else "new_place")
+        found.append(ChildSchool(
+            child=i, age=child["age"], stage=stage, why=why,
+            school=school.id if school else None,
+            school_name=school.name if school else (kept or {}).get("name"),
+            school_address=school.address if school else None))
+    return found
 
 
 def _answerable(uow: UnitOfWork, actor: Actor, proposal_id: str, action: str,

@@ -14,7 +14,16 @@ from typing import Annotated, Any, Generic, TypeVar
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
 
 from exchange.domain.lifecycle import CaseStatus, ProposalStatus, RoundStatus, UnitStatus
-from exchange.domain.model import Case, Contract, Count, Requirements, Stage, Unit, Urgency
+from exchange.domain.model import (
+    Case,
+    Contract,
+    Count,
+    DangerZone,
+    Requirements,
+    Stage,
+    Unit,
+    Urgency,
+)
 
 
 class _Input(BaseModel):
@@ -188,6 +197,20 @@ class SchoolPlaceView(_View):
     stage: Stage | None
 
 
+class ChildSchool(_View):
+    """What a proposal means for one child's school: a new place (`new_place`, with the
+    school), the school it keeps (`keeps`), or why it needs none: under one year
+    (`too_young`), or a stage the network does not arrange places for (`not_arranged`)."""
+
+    child: int
+    age: int
+    stage: Stage | None
+    why: str
+    school: str | None = None
+    school_name: str | None = None
+    school_address: str | None = None
+
+
 class Offer(_View):
     """The unit of a proposal, as the household's case worker sees it."""
 
@@ -223,11 +246,18 @@ class ProposalForCaseWorker(_View):
     status: ProposalStatus
     version: int
     case: str
+    case_label: str = Field(description="Her own reference to the case, or its "
+                            "pseudonym.")
     unit: Offer
     schools: list[SchoolPlaceView]
     nearest_danger_km: float | None = Field(
         description="Distance from the unit to the nearest danger zone's edge, km.")
     decline_reason: DeclineReason | None
+    children: list[ChildSchool] = Field(
+        default_factory=list, description="Each child's school under this proposal.")
+    zones: list[DangerZone] = Field(
+        default_factory=list, description="The household's danger zones, for the map beside "
+        "the unit (only its own case worker sees them).")
     decline_comment: str | None = None
 
 
@@ -237,6 +267,7 @@ class ProposalForHousingOfficer(_View):
     status: ProposalStatus
     version: int
     unit: str
+    unit_label: str = Field(description="The unit's street address, or its pseudonym.")
     household: HouseholdProfile
 
 
@@ -379,3 +410,26 @@ class TodoItem(_View):
     days: int | None = None
     count: int | None = None
     href: str
+
+
+class LedgerLineView(_View):
+    """One member's balance through a round: before it, what it books, after it, and the lowest
+    it may end at (the engine's rule: the tolerance, or the balance before if already lower)."""
+
+    municipality: str
+    name: str
+    before: int
+    received: int
+    sent: int
+    after: int
+    floor: int
+    below: bool = Field(description="The round takes the member below its floor.")
+
+
+class RoundLedger(_View):
+    """What a round books into the ledger: once closed, what it booked (with the entries);
+    before, what closing it now would book (the moves confirmed so far)."""
+
+    booked: bool
+    lines: list[LedgerLineView]
+    entries: list[LedgerEntryView]

@@ -17,7 +17,7 @@ from exchange.domain.model import Urgency
 from exchange.persistence.rows import CaseRow, ProposalRow, RoundRow, UnitRow, now
 from exchange.services.access import Actor, audit_each, case_scope, proposals, unit_scope
 from exchange.services.network import balances, members_of
-from exchange.services.outcomes import last_unplaced
+from exchange.services.outcomes import last_unplaced, round_ledger
 from exchange.services.records import as_rules, pseudonym
 from exchange.services.schemas import TodoItem
 from exchange.services.sealed import case_spec
@@ -110,6 +110,12 @@ def _coordinator(uow: UnitOfWork, actor: Actor) -> list[TodoItem]:
         if totals[member.code] <= floor:
             items.append(TodoItem(kind="floor", rank=1, subject=member.code, label=member.name,
                                   count=totals[member.code], href="/app/network"))
+    for row in _unclosed(uow, actor):
+        for line in round_ledger(uow, actor, row.id).lines:
+            if line.below and row.status == RoundStatus.PUBLISHED:
+                items.append(TodoItem(kind="below_floor", rank=1, subject=line.municipality,
+                                      label=line.name, count=line.after,
+                                      href=f"/app/rounds/{row.id}/close"))
     idle = uow.session.execute(
         select(UnitRow.municipality_code, func.count(), func.min(UnitRow.updated_at))
         .where(unit_scope(actor), UnitRow.status == UnitStatus.AVAILABLE,
@@ -122,10 +128,14 @@ def _coordinator(uow: UnitOfWork, actor: Actor) -> list[TodoItem]:
     return items
 
 
+def _unclosed(uow: UnitOfWork, actor: Actor) -> list[RoundRow]:
+    return list(uow.session.scalars(select(RoundRow).where(
+        RoundRow.network_id == actor.network, RoundRow.status != RoundStatus.CLOSED)))
+
+
 def _round_step(uow: UnitOfWork, actor: Actor) -> list[TodoItem]:
     """The network's unclosed round and its next step, or a month without a round."""
-    row = uow.session.scalars(select(RoundRow).where(
-        RoundRow.network_id == actor.network, RoundRow.status != RoundStatus.CLOSED)).first()
+    row = next(iter(_unclosed(uow, actor)), None)
     if row is None:
         return [TodoItem(kind="round.none", rank=0, subject=actor.network,
                          label=now().strftime("%Y-%m"), href="/app/rounds")]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select
@@ -11,7 +13,16 @@ from exchange.geography import FAR_KM, municipality_names, whereabouts
 from exchange.persistence.rows import ProposalRow, UnitRow, now
 from exchange.services.access import Actor, audit, one, require, unit_scope
 from exchange.services.errors import Conflict, FieldProblem, Invalid
-from exchange.services.records import Paging, check_version, end_proposal, new_id, page
+from exchange.services.records import (
+    Paging,
+    Search,
+    check_version,
+    end_proposal,
+    found,
+    new_id,
+    pseudonym,
+    window,
+)
 from exchange.services.schemas import Page, UnitCreate, UnitOut, UnitSummary, UnitUpdate, UnitView
 from exchange.services.unit_of_work import UnitOfWork, use_case
 
@@ -35,13 +46,17 @@ def pledge_unit(uow: UnitOfWork, actor: Actor, body: UnitCreate,
 
 @use_case
 def list_units(uow: UnitOfWork, actor: Actor, paging: Paging,
-               status: UnitStatus | None = None) -> Page[UnitOut]:
-    """The units the caller reaches: her municipality's, or the network's for the coordinator."""
+               status: UnitStatus | None = None, search: Search | None = None) -> Page[UnitOut]:
+    """The units the caller reaches: her municipality's, or the network's for the coordinator;
+    of a status, holding the words searched for (for her: address, district, landlord's
+    object number; for anyone: the pseudonym), in the order asked for (`SORTS`)."""
     require(uow, actor, "list", "unit", Role.HOUSING_OFFICER, Role.COORDINATOR)
     statement = select(UnitRow).where(unit_scope(actor)).order_by(UnitRow.created_at, UnitRow.id)
     if status is not None:
         statement = statement.where(UnitRow.status == status)
-    rows, total = page(uow, statement, paging)
+    mine = actor.role is Role.HOUSING_OFFICER
+    rows, total = window(found(list(uow.session.scalars(statement)), search or Search(),
+                               lambda row: _words(row, mine), SORTS), paging)
     return Page[UnitOut](items=[unit_view(actor, row) for row in rows], total=total,
                          limit=paging.limit, offset=paging.offset)
 
@@ -98,6 +113,21 @@ def withdraw_unit(uow: UnitOfWork, actor: Actor, unit_id: str, version: int) -> 
         audit(uow, actor, "expire", "proposal", proposal.id)
     audit(uow, actor, "withdraw", "unit", row.id)
     return _whole(row)
+
+
+#: How a list of units can be ordered.
+SORTS: dict[str, Callable[[UnitRow], Any]] = {
+    "status": lambda row: row.status.value,
+    "rooms": lambda row: row.spec["rooms"],
+    "rent": lambda row: row.spec["rent_sek"],
+    "available": lambda row: row.spec.get("available_from") or "",
+    "pledge": lambda row: row.pledged_until or dt.date.max,
+}
+
+
+def _words(row: UnitRow, mine: bool) -> str:
+    address = " ".join(str(v) for v in (row.address or {}).values()) if mine else ""
+    return f"{row.id} {pseudonym(row.id)} {row.district or '' if mine else ''} {address}"
 
 
 def unit_view(actor: Actor, row: UnitRow) -> UnitOut:

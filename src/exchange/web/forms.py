@@ -69,15 +69,15 @@ def _lists(node: Any) -> Any:
     return {key: _lists(value) for key, value in node.items()}
 
 
-def _numbers(data: Any, model: Any) -> Any:
+def numbers(data: Any, model: Any) -> Any:
     """Numbers as people type them, by the field's type: '11 880' is 11880, '59,2' is 59.2;
     an integer field refuses '12.000' rather than read it as 12."""
     kind = _base(model)
     if isinstance(data, list):
-        return [_numbers(item, kind) for item in data]
+        return [numbers(item, kind) for item in data]
     if isinstance(data, dict) and isinstance(kind, type) and issubclass(kind, BaseModel):
         fields = kind.model_fields
-        return {key: _numbers(value, fields[key].annotation) if key in fields else value
+        return {key: numbers(value, fields[key].annotation) if key in fields else value
                 for key, value in data.items()}
     if isinstance(data, str) and kind in (int, float):
         typed = data.replace(" ", "").replace("\u00a0", "")
@@ -126,10 +126,11 @@ def problems(error: Invalid, t: Translator) -> dict[str, str]:
 
 
 def parse(form: FormData, model: type[BaseModel], t: Translator,
-          multi: frozenset[str] = frozenset()) -> Any:
+          multi: frozenset[str] = frozenset(),
+          schools: dict[str, tuple[float, float]] | None = None) -> Any:
     """The model the form gives; Invalid lists every problem by field path."""
-    data = _numbers(nested(form, multi), model)
-    found = resolve(data, t)
+    data = numbers(nested(form, multi), model)
+    found = resolve(data, t, schools)
     try:
         return validate(model, data, t)
     except Invalid as error:

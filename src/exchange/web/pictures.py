@@ -112,3 +112,25 @@ def _arrow(a: Node, b: Node, flow: Flow, stroke: float, radius: float) -> Arrow:
     bend = 0.18 * length
     return Arrow(flow.sending, flow.receiving, flow.count, x1, y1, x2, y2,
                  (x1 + x2) / 2 - uy * bend, (y1 + y2) / 2 + ux * bend, stroke)
+
+
+@dataclass(frozen=True)
+class FlowMatrix:
+    """Households moved from each sending member (rows) to each receiving one (columns): only
+    members with a move, so that it stays readable at 50 members."""
+
+    sending: list[str]
+    receiving: list[str]
+    counts: dict[tuple[str, str], int]
+    sent: dict[str, int]
+    received: dict[str, int]
+
+
+def flow_matrix(flows: list[Flow]) -> FlowMatrix:
+    counts = {(f.sending, f.receiving): f.count for f in flows if f.sending != f.receiving}
+    sent: dict[str, int] = {}
+    received: dict[str, int] = {}
+    for (fro, to), n in counts.items():
+        sent[fro] = sent.get(fro, 0) + n
+        received[to] = received.get(to, 0) + n
+    return FlowMatrix(sorted(sent), sorted(received), counts, sent, received)

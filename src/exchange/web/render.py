@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Coroutine
 from importlib.resources import files
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
@@ -43,12 +44,25 @@ def rooms(low: int, high: int) -> str:
     return str(low) if low == high else f"{low}–{high}"
 
 
-templates.env.globals.update(with_query=with_query, rooms=rooms)
+def zones_json(zones: list[Any]) -> str:
+    """Danger zones for the case worker's map: [[lat, lon, radius km], ...]."""
+    return json.dumps([[z.lat, z.lon, z.radius_km] for z in zones])
 
-#: Nothing from elsewhere: every script, style and picture is served by the app itself.
+
+def signed(value: int) -> str:
+    """A balance as people read it: "+2", "−3", and "0" without a sign."""
+    return f"+{value}" if value > 0 else f"−{-value}" if value < 0 else "0"
+
+
+templates.env.globals.update(with_query=with_query, rooms=rooms, zones_json=zones_json,
+                             signed=signed)
+
+#: Nothing from elsewhere: every script, style and picture is served by the app itself (map
+#: tiles alone may come from the host an operator configured, see `policy`).
+POLICY = ("default-src 'self'; img-src 'self' data:{tiles}; object-src 'none'; "
+          "base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
 HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; object-src 'none'; "
-    "base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+    "Content-Security-Policy": POLICY.format(tiles=""),
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",  # pages hold personal data: never kept in a shared cache
@@ -73,7 +87,17 @@ def page(request: Request, template: str, status: int = 200, **context: Any) -> 
         "csrf": getattr(request.state, "csrf", None), "here": request.url.path, **context},
         status_code=status)
     response.headers.update(HEADERS)
+    response.headers["Content-Security-Policy"] = policy(request.app.state.settings.map_tiles)
     return response
+
+
+def policy(tiles: str | None) -> str:
+    """The pages' content security policy: the app's own files, and the tile host when one is
+    configured (`EXCHANGE_MAP_TILES`)."""
+    if not tiles:
+        return POLICY.format(tiles="")
+    parts = urlsplit(tiles.replace("{s}", "*"))
+    return POLICY.format(tiles=f" {parts.scheme}://{parts.netloc}")
 
 
 def redirect(url: str) -> Response:

@@ -34,6 +34,7 @@ def test_the_kinds_share_words_but_never_their_moves():
 @pytest.mark.parametrize(("current", "target"), [
     (CaseStatus.HOUSED, CaseStatus.OPEN), (CaseStatus.WITHDRAWN, CaseStatus.OPEN),
     (UnitStatus.LET, UnitStatus.AVAILABLE), (UnitStatus.RESERVED, UnitStatus.WITHDRAWN),
+    (ProposalStatus.CONFIRMED, ProposalStatus.PROPOSED),
     (RoundStatus.CLOSED, RoundStatus.SOLVING), (RoundStatus.OPEN, RoundStatus.PUBLISHED),
     (ProposalStatus.DECLINED, ProposalStatus.ACCEPTED),
     (ProposalStatus.CONFIRMED, ProposalStatus.EXPIRED)])

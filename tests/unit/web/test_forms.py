@@ -42,21 +42,47 @@ def test_a_picked_locality_gives_the_danger_zone_its_centre_and_names_become_cod
     case = forms.parse(form(
         ("urgency", "high"), ("waiting_since", "2026-01-02"), ("household.adults", "1"),
         ("rooms_min", "1"), ("rooms_max", "2"), ("max_rent_sek", "9000"),
-        ("safety.danger_zones.0.place", "Tumba (Botkyrka)"),
+        ("safety.danger_zones.0.name", "Tumba (Botkyrka)"),
         ("safety.danger_zones.0.lat", "1"), ("safety.danger_zones.0.lon", "1"),
         ("safety.danger_zones.0.radius_km", "3"),
         ("safety.excluded_other", "malmö, Lund")), CaseCreate, T)
     zone = case.safety.danger_zones[0]
-    assert (zone.lat, zone.lon) == places()["Tumba (Botkyrka)"]  # it wins over 1, 1
+    assert (zone.lat, zone.lon) == places()["Tumba (Botkyrka)"]  # not pinned: it wins over 1, 1
+    assert zone.name == "Tumba (Botkyrka)"  # and comes back as picked, never as coordinates
     assert case.safety.excluded_municipalities == ["1280", "1281"]
+
+
+def test_a_place_pinned_on_the_map_keeps_the_pin_and_a_kept_school_its_school() -> None:
+    """Nothing about a household is geocoded: a place is picked from the shipped list (a kept
+    school from the network's schools) or pinned on the map."""
+    schools = {"Björkskolan (Huddinge)": (59.24, 17.98)}
+    case = forms.parse(form(
+        ("urgency", "high"), ("waiting_since", "2026-01-02"), ("household.adults", "1"),
+        ("rooms_min", "1"), ("rooms_max", "2"), ("max_rent_sek", "9000"),
+        ("household.children.0.age", "8"),
+        ("household.children.0.keep_school.name", "Björkskolan (Huddinge)"),
+        ("household.children.0.keep_school.max_km", "10"),
+        ("safety.danger_zones.0.lat", "59.3"), ("safety.danger_zones.0.lon", "18.1"),
+        ("safety.danger_zones.0.pinned", "1"), ("safety.danger_zones.0.radius_km", "2")),
+        CaseCreate, T, schools=schools)
+    assert (case.safety.danger_zones[0].lat, case.safety.danger_zones[0].lon) == (59.3, 18.1)
+    kept = case.household.children[0].keep_school
+    assert (kept.name, kept.lat, kept.lon, kept.max_km) == ("Björkskolan (Huddinge)", 59.24,
+                                                            17.98, 10)
+    with pytest.raises(Invalid) as caught:  # typed coordinates without a pin are not a place
+        forms.parse(form(("safety.danger_zones.0.lat", "59.3"),
+                         ("safety.danger_zones.0.lon", "18.1"),
+                         ("safety.danger_zones.0.radius_km", "2")), CaseCreate, T)
+    assert forms.problems(caught.value, T)["safety.danger_zones.0.name"].startswith("Välj")
 
 
 def test_an_unknown_locality_or_municipality_is_an_error_on_its_field() -> None:
     with pytest.raises(Invalid) as caught:
-        forms.parse(form(("safety.danger_zones.0.place", "Atlantis"),
+        forms.parse(form(("safety.danger_zones.0.name", "Atlantis"),
                          ("safety.excluded_other", "Gotham")), CaseCreate, T)
     found = forms.problems(caught.value, T)
-    assert found["safety.danger_zones.0.place"] == "Välj en ort ur listan."
+    assert found["safety.danger_zones.0.name"] == ("Välj en ort ur listan, eller sätt ut "
+                                                     "platsen på kartan.")
     assert found["safety.excluded_other"].startswith("Okänd kommun")
     assert found["urgency"] == "Fyll i fältet."
 
@@ -97,7 +123,7 @@ def test_numbers_are_read_as_swedes_write_them_and_never_misread() -> None:
 
 def test_hand_made_groups_where_values_belong_are_errors_too() -> None:
     for pairs in ((("safety.danger_zones", "x"),), (("safety.danger_zones.0", "x"),),
-                  (("safety.danger_zones.x.place", "x"),), (("safety.excluded_other.x", "y"),),
+                  (("safety.danger_zones.x.name", "x"),), (("safety.excluded_other.x", "y"),),
                   (("household", "x"),), (("safety", "x"),)):
         with pytest.raises(Invalid):
             forms.parse(form(*pairs), CaseCreate, T)

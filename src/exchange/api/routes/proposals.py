@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from exchange.api.deps import ActorDep, EndsTransaction
 from exchange.api.problems import CHANGE, LIST, READ, SIGNED_IN
 from exchange.domain.lifecycle import ProposalStatus
-from exchange.http.deps import PagingDep, UowDep
+from exchange.http.deps import PagingDep, SearchDep, UowDep
 from exchange.services import proposals
 from exchange.services.schemas import Decline, Page, ProposalOut, Versioned
 
@@ -16,11 +16,12 @@ router = APIRouter(prefix="/proposals", tags=["proposals"], responses=SIGNED_IN,
 
 
 @router.get("", responses=LIST)
-def list_proposals(uow: UowDep, actor: ActorDep, paging: PagingDep, round: str | None = None,
+def list_proposals(uow: UowDep, actor: ActorDep, paging: PagingDep, search: SearchDep,
+                   round: str | None = None,
                    status: ProposalStatus | None = None) -> Page[ProposalOut]:
     """Published proposals for her cases (case worker) or units (housing officer); every
-    proposal of the network's rounds for the coordinator."""
-    return proposals.list_proposals(uow, actor, paging, round, status)
+    proposal of the network's rounds for the coordinator. `sort` is round or status."""
+    return proposals.list_proposals(uow, actor, paging, round, status, search=search)
 
 
 @router.get("/{proposal_id}", responses=READ)
@@ -32,6 +33,12 @@ def get_proposal(uow: UowDep, actor: ActorDep, proposal_id: str) -> ProposalOut:
 def accept(uow: UowDep, actor: ActorDep, proposal_id: str, body: Versioned) -> ProposalOut:
     """The household accepts (case workers)."""
     return proposals.accept(uow, actor, proposal_id, body.version)
+
+
+@router.post("/{proposal_id}/undo-accept", responses=CHANGE)
+def undo_accept(uow: UowDep, actor: ActorDep, proposal_id: str, body: Versioned) -> ProposalOut:
+    """Take back an accept until the contract is confirmed (case workers)."""
+    return proposals.undo_accept(uow, actor, proposal_id, body.version)
 
 
 @router.post("/{proposal_id}/decline", responses=CHANGE)

@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from exchange.api.deps import ActorDep, EndsTransaction
 from exchange.api.problems import CHANGE, CREATE, LIST, READ, SIGNED_IN
 from exchange.domain.lifecycle import UnitStatus
-from exchange.http.deps import PagingDep, UowDep
+from exchange.http.deps import PagingDep, SearchDep, UowDep
 from exchange.services import units
 from exchange.services.schemas import Page, UnitCreate, UnitOut, UnitUpdate, UnitView, Versioned
 
@@ -16,9 +16,12 @@ router = APIRouter(prefix="/units", tags=["units"], responses=SIGNED_IN,
 
 
 @router.get("", responses=LIST)
-def list_units(uow: UowDep, actor: ActorDep, paging: PagingDep,
+def list_units(uow: UowDep, actor: ActorDep, paging: PagingDep, search: SearchDep,
                status: UnitStatus | None = None) -> Page[UnitOut]:
-    return units.list_units(uow, actor, paging, status)
+    """Her municipality's units (housing officer); the network's, as summaries, for the
+    coordinator. `q` finds an address, district or object number; `sort` is one of status,
+    rooms, rent, available, pledge."""
+    return units.list_units(uow, actor, paging, status, search)
 
 
 @router.post("", status_code=201, responses=CREATE)

@@ -57,8 +57,8 @@ def new_case(request: Request, uow: UowDep, actor: PageActorDep) -> Response:
 def post_case(request: Request, uow: UowDep, actor: PageActorDep, form: FormDep) -> Response:
     _case_worker(uow, actor)
     try:
-        posted = cases.post_case(uow, actor, forms.parse(form, CaseCreate, translator(request),
-                                                          MULTI))
+        posted = cases.post_case(uow, actor, forms.parse(
+            form, CaseCreate, translator(request), MULTI, _schools(uow, actor)))
     except Invalid as error:
         return _form(request, uow, actor, forms.nested(form, MULTI), error)
     return redirect(f"/app/cases/{posted.id}?done=posted")
@@ -71,8 +71,10 @@ def case_page(request: Request, uow: UowDep, actor: PageActorDep, case_id: str) 
     view = cases.get_case(uow, actor, case_id)
     offers = proposals.list_proposals(uow, actor, Paging(50, 0), case_id=case_id).items
     unplaced = outcomes.why_unplaced(uow, actor, case_id)
+    settings = request.app.state.settings
     return page(request, "case.html", case=view, offers=offers, unplaced=unplaced,
-                names=municipality_names(), reasons=list(DeclineReason))
+                names=municipality_names(), reasons=list(DeclineReason),
+                map_tiles=settings.map_tiles, map_attribution=settings.map_attribution)
 
 
 @router.get("/cases/{case_id}/edit")
@@ -88,7 +90,7 @@ def update_case(request: Request, uow: UowDep, actor: PageActorDep, form: FormDe
     _case_worker(uow, actor)
     cases.reach_case(uow, actor, case_id, "update")  # out of reach: 404 before the form is read
     try:
-        body = forms.parse(form, CaseUpdate, translator(request), MULTI)
+        body = forms.parse(form, CaseUpdate, translator(request), MULTI, _schools(uow, actor))
         cases.update_case(uow, actor, case_id, body)
     except Invalid as error:
         return _form(request, uow, actor, forms.nested(form, MULTI), error, case_id)
@@ -106,14 +108,24 @@ def _form(request: Request, uow: UnitOfWork, actor: Actor, data: dict[str, Any],
     """The case form with what was typed, and each problem beside its field."""
     children = forms.value_at(data, "household.children")
     zones = forms.value_at(data, "safety.danger_zones")
+    settings = request.app.state.settings
     return page(request, "case_form.html", 422 if error else 200, data=data,
                 errors=forms.problems(error, translator(request)) if error else {},
                 case_id=case_id, urgencies=list(Urgency), stages=list(Stage),
                 members=network.list_members(uow, actor),
                 child_rows=_rows(children, 3), zone_rows=_rows(zones, 2),
-                places=sorted(places.places()),
-                names=municipality_names(),
+                places=sorted(places.places()), schools=sorted(_schools(uow, actor)),
+                names=municipality_names(), centre=places.centre_of(actor.municipality),
+                map_tiles=settings.map_tiles, map_attribution=settings.map_attribution,
                 home_excluded=not network.rules(uow, actor).allow_home_municipality)
+
+
+def _schools(uow: UnitOfWork, actor: Actor) -> dict[str, tuple[float, float]]:
+    """The network's schools to pick a kept school from: "Name (Municipality)" -> position."""
+    names = municipality_names()
+    listed = network.list_schools(uow, actor, Paging(100_000, 0)).items
+    return {f"{s.name} ({names.get(s.municipality, s.municipality)})": (s.lat, s.lon)
+            for s in listed}
 
 
 def _rows(typed: Any, least: int) -> int:

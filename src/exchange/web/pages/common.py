@@ -6,8 +6,9 @@ import math
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 
+from exchange.data import localities, municipalities
 from exchange.domain.lifecycle import Role
 from exchange.http.deps import UowDep, database_of
 from exchange.http.throttle import client_address, retry_after
@@ -125,3 +126,15 @@ def audit_page(request: Request, uow: UowDep, actor: PageActorDep, offset: Offse
     read = audit_trail(uow, actor, Paging(100, offset), trail=trail)
     return page(request, "audit.html", rows=read.items, total=read.total, offset=offset,
                 trail=trail.value)
+
+
+@router.get("/app/places.json")
+def places_json(actor: PageActorDep) -> Response:
+    """The shipped municipalities and localities, for the maps' plain background: public
+    geography, the same for everyone."""
+    return JSONResponse({
+        "municipalities": [{"name": p.name, "lat": p.lat, "lon": p.lon}
+                           for p in municipalities().values()],
+        "localities": [{"name": p.name, "lat": p.lat, "lon": p.lon}
+                       for found in localities().values() for p in found]},
+        headers={"Cache-Control": "private, max-age=86400"})
