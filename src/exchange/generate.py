@@ -80,7 +80,7 @@ def _school(i: int, town: Place, rng: np.random.Generator) -> dict[str, Any]:
     school_id = f"s-{town.municipality}-{i:04d}"
     street, postcode = street_address(school_id, town)
     return {"id": school_id, "municipality": town.municipality,
-            "name": school_name(school_id, town), "address": f"{street}, {postcode} {town.name}",
+            "name": school_name(school_id), "address": f"{street}, {postcode} {town.name}",
             "lat": lat, "lon": lon, "free_places": places}
 
 
@@ -133,7 +133,7 @@ def _child(home: Place, rng: np.random.Generator) -> dict[str, Any]:
     child: dict[str, Any] = {"age": age}
     if 6 <= age <= 15 and rng.random() < 0.1:
         lat, lon = _near(home, rng, 3)
-        child["keep_school"] = {"name": school_name(f"{home.name}/{lat}/{lon}", home),
+        child["keep_school"] = {"name": school_name(f"{home.name}/{lat}/{lon}"),
                                 "lat": lat, "lon": lon, "max_km": float(rng.choice([15, 20, 25]))}
     return child
 

@@ -3,6 +3,7 @@ settings, who signs in for which operation, and who must be refused it."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Iterator
 from typing import Any
@@ -20,6 +21,7 @@ from tests.integration.service import Service, other_network, small_network
 #: in CI, EXCHANGE_FUZZ_EXAMPLES=1000 for the full run.
 EXAMPLES = int(os.environ.get("EXCHANGE_FUZZ_EXAMPLES", "20"))
 HOME, NEIGHBOUR, OTHER_NETWORK = "0126", "0127", "1280"
+HOME_CENTRE = (59.2371, 17.9819)  # Huddinge
 
 FUZZ = settings(max_examples=EXAMPLES, derandomize=True, database=None, deadline=None,
                 # requests in process take milliseconds, but a thousand of them is "slow" to it
@@ -66,14 +68,33 @@ class SignedIn:
         return {}
 
 
-def rooms_in_order(case: Any) -> None:
-    """Give a case `rooms_min` at most `rooms_max`, as documented on the field but beyond what
-    JSON Schema can state: both have the same schema, so swapping them keeps every other
-    property of the case, valid or not, and makes a valid one valid data."""
+def as_documented(case: Any) -> None:
+    """Bring a case within the rules its fields document beyond what JSON Schema can state,
+    keeping every other property of it, valid or not: `rooms_min` at most `rooms_max` (both
+    have the same schema, so they are swapped); a unit where its municipality is (a position in
+    range moves to the home municipality's centre); a pledge that ends neither in the past nor
+    before the unit is free (such an end is left out: null is valid)."""
     body = case.body
-    if (isinstance(body, dict) and _numbers(body.get("rooms_min"), body.get("rooms_max"))
-            and body["rooms_min"] > body["rooms_max"]):
+    if not isinstance(body, dict):
+        return
+    if _numbers(body.get("rooms_min"), body.get("rooms_max")) and (
+            body["rooms_min"] > body["rooms_max"]):
         body["rooms_min"], body["rooms_max"] = body["rooms_max"], body["rooms_min"]
+    if not case.path.startswith("/units"):
+        return
+    if _numbers(body.get("lat"), body.get("lon")) and (
+            abs(body["lat"]) <= 90 and abs(body["lon"]) <= 180):
+        body["lat"], body["lon"] = HOME_CENTRE
+    until, free = _date(body.get("pledged_until")), _date(body.get("available_from"))
+    if until is not None and (until < dt.date.today() or (free is not None and until < free)):
+        body["pledged_until"] = None
+
+
+def _date(value: Any) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
 
 
 PENDING = "pending"

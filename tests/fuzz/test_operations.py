@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.fuzz.conftest import FUZZ, HOME, SignedIn, api_schema, rooms_in_order
+from tests.fuzz.conftest import FUZZ, HOME, SignedIn, api_schema, as_documented
 
 
 class AsRole(SignedIn):
@@ -29,5 +29,5 @@ def signed_in(request: pytest.FixtureRequest, service: Any) -> str:
 @schema.parametrize()
 @FUZZ
 def test_operation(case: Any) -> None:
-    rooms_in_order(case)
+    as_documented(case)
     case.call_and_validate(headers=AsRole.headers(case))

@@ -25,9 +25,9 @@ from tests.fuzz.conftest import (
     SERVICE_SETTINGS,
     SignedIn,
     api_schema,
+    as_documented,
     owner_role,
     peer_of,
-    rooms_in_order,
 )
 from tests.integration.service import TEST_KEYS, Service
 
@@ -125,7 +125,7 @@ def test_sequences(service: Service, template: Path, tmp_path: Path) -> None:
             CURRENT.app = service.app
 
         def before_call(self, case: Any) -> None:
-            rooms_in_order(case)
+            as_documented(case)
 
         def after_call(self, response: Any, case: Any) -> None:
             super().after_call(response, case)

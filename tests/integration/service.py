@@ -39,13 +39,15 @@ TEST_KEYS = key_line(*new_key())
 class Service:
     """The app, with a token for every (municipality, role) of the loaded networks."""
 
-    def __init__(self, database_url: str, *networks: Round, **settings: Any) -> None:
+    def __init__(self, database_url: str, *networks: Round, addresses: bool = False,
+                 **settings: Any) -> None:
+        """With `addresses`, the units get street addresses, as the sample's do."""
         settings.setdefault("data_keys", TEST_KEYS)
         self.app = create_app(Settings(database_url=database_url, **settings))
         self.tokens: dict[tuple[str, str], str] = {}
         with self.app.state.database.unit_of_work() as uow:
             for network in networks:
-                load_network(uow, network)
+                load_network(uow, network, addresses=addresses)
                 for issued in demo_users(uow, network.network.id):
                     self.tokens[(issued.municipality, issued.role)] = issued.token
         self.client = TestClient(self.app, raise_server_exceptions=False)

@@ -20,7 +20,8 @@ OWN, OTHER = "0127", "0126"
 #: The marked values, and how they may be written (JSON, Swedish pages, a name). Values a page
 #: rounds to one decimal are matched with their words, or a solve time of "1,7 s" would match.
 MARKED_CASE = {
-    "urgency": "acute", "waiting_since": "2024-01-01", "household": {"adults": 1, "children": [
+    "reference": "SOC-2026-4711", "urgency": "acute", "waiting_since": "2024-01-01",
+    "household": {"adults": 1, "children": [
         {"age": 9, "keep_school": {"lat": 59.23871, "lon": 17.84219, "max_km": 31.4159}}]},
     "rooms_min": 1, "rooms_max": 5, "max_rent_sek": 30000, "monthly_income_sek": 47391,
     "income_support": True,
@@ -28,7 +29,7 @@ MARKED_CASE = {
                "danger_zones": [{"lat": 59.51947, "lon": 18.27361, "radius_km": 1.7321}]}}
 MARKS = ("59.23871", "59,2387", "17.84219", "17,8422", "31.4159", "högst 31,4 km", "47391",
          "47 391", "47\u00a0391", "59.51947", "59,5195", "18.27361", "18,2736", "1.7321",
-         "radie 1,7 km", "Kiruna", '"2584"')
+         "radie 1,7 km", "Kiruna", '"2584"', "SOC-2026-4711")
 
 
 def leaks(text: str) -> list[str]:
@@ -39,7 +40,7 @@ def leaks(text: str) -> list[str]:
 def world(database_url, caplog):
     """The marked case, solved and published in December's round, with the log captured."""
     caplog.set_level(logging.DEBUG)
-    with Service(database_url, small_network()) as service:
+    with Service(database_url, small_network(), addresses=True) as service:
         posted = service.as_(OWN, "case_worker").post("/cases", json=MARKED_CASE)
         assert posted.status_code == 201 and leaks(posted.text)  # its owner sees it all
         coordinator = service.as_(OTHER, "coordinator")
@@ -97,8 +98,9 @@ def test_no_page_but_her_own_shows_the_marked_details(world) -> None:
                 if (code, role) == (OWN, "case_worker") and "cases/" in path:
                     assert {"47\u00a0391", "radie 1,7 km", "högst 31,4 km"} <= set(
                         leaks(text))  # the control: each way of writing a mark is right
-                elif (code, role) == (OWN, "case_worker") and path == "/app/proposals":
-                    pass  # her own proposals' maps show her household's danger zones
+                elif (code, role) == (OWN, "case_worker"):
+                    pass  # her list names the case by her reference; her proposals' maps
+                    # show the household's danger zones
                 else:
                     assert leaks(text) == [], (code, role, path)
 
@@ -132,3 +134,32 @@ def test_the_audit_trail_holds_ids_and_words_only(world) -> None:
         trail = " ".join(str(getattr(r, c.key)) for r in rows for c in AuditRow.__table__.c)
     assert len(rows) > 50 and ids["case_id"] in trail
     assert leaks(trail) == []
+
+
+def test_a_units_address_and_a_declines_comment_reach_only_their_own_people(world,
+                                                                             caplog) -> None:
+    """The address of a unit proposed to the household (where it may come to live) reaches the
+    unit's housing officer and the household's case workers; the sealed comment to a decline
+    of "other", the household's case workers alone. No other role or member, page or log."""
+    service, ids = world
+    officer = (ids["receiving"], "housing_officer")
+    street = service.as_(*officer).get(f"/units/{ids['unit_id']}").json()["address"]["street"]
+    own = service.as_(OWN, "case_worker")
+    version = own.get(f"/proposals/{ids['proposal_id']}").json()["version"]
+    comment = "Markerad kommentar 8123"
+    assert own.post(f"/proposals/{ids['proposal_id']}/decline", json={
+        "version": version, "reason": "other", "comment": comment}).status_code == 200
+    allowed = {street: {officer, (OWN, "case_worker")}, comment: {(OWN, "case_worker")}}
+    seen: dict[str, set[tuple[str, str]]] = {street: set(), comment: set()}
+    pages = {"/app", "/app/units", f"/app/units/{ids['unit_id']}", "/app/proposals",
+             f"/app/cases/{ids['case_id']}", f"/app/rounds/{ids['round_id']}", "/app/audit"}
+    for who in people(ids):
+        page = sign_in(service, *who)
+        texts = [service.as_(*who).get(path, params={"limit": 200}).text
+                 for path in reads(service, ids)] + [page.get(path).text for path in pages]
+        for mark in seen:
+            if any(mark in text for text in texts):
+                assert who in allowed[mark], (who, mark)
+                seen[mark].add(who)
+    assert seen == allowed  # the control: each reaches everyone it should
+    assert street not in caplog.text and comment not in caplog.text

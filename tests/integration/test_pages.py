@@ -323,4 +323,4 @@ def test_failed_page_sign_ins_are_in_a_trail_an_auditor_reads(service) -> None:
     assert refused.status_code == 401
     auditor = sign_in(service, "0126", "auditor")
     page = auditor.get("/app/audit", params={"trail": "service"})
-    assert page.status_code == 200 and "sign_in" in page.text and "denied" in page.text
+    assert page.status_code == 200 and "inloggning" in page.text and "nekat" in page.text

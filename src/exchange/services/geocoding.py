@@ -15,9 +15,10 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
+from geopy.adapters import RequestsAdapter
 from geopy.exc import GeopyError
 from geopy.geocoders import Nominatim, Photon
 
@@ -53,12 +54,18 @@ class Geocoder(Protocol):
 
 
 class Offline:
-    """The shipped localities and municipalities, by name: nothing leaves the service."""
+    """The shipped localities and municipalities, by name: nothing leaves the service. An
+    address finds the first of its parts that names a place (a street is no place here, so
+    "Storgatan 3, 141 52, Huddinge" finds Huddinge): a rough position, to move on the map."""
 
     def find(self, text: str) -> list[Found]:
         names = municipality_names()
-        return [Found(f"{p.name} ({names[p.municipality]})", p.lat, p.lon)
-                for p in search_places(text)]
+        for part in [text, *text.split(",")]:
+            found = search_places(part.strip().strip("0123456789 ").strip())
+            if found:  # a municipality and its main locality may share a name and a place
+                return list(dict.fromkeys(Found(f"{p.name} ({names[p.municipality]})", p.lat, p.lon)
+                                          for p in found))
+        return []
 
 
 class Remote:
@@ -70,7 +77,8 @@ class Remote:
             raise ValueError(f"not a server's URL: {url!r}")
         client = Nominatim if kind == "nominatim" else Photon
         self._client = client(domain=parts.netloc + parts.path.rstrip("/"), scheme=parts.scheme,
-                              user_agent=user_agent, timeout=TIMEOUT_SECONDS)
+                              user_agent=user_agent, timeout=TIMEOUT_SECONDS,
+                              adapter_factory=_without_retries)
         self._lock, self._last = threading.Lock(), 0.0
         self._cache: OrderedDict[str, list[Found]] = OrderedDict()
 
@@ -92,6 +100,12 @@ class Remote:
             if len(self._cache) > CACHED:
                 self._cache.popitem(last=False)
             return found
+
+
+def _without_retries(**options: Any) -> RequestsAdapter:
+    """geopy's HTTP adapter, asking once: a person waits for the answer (no hidden retries
+    that would turn a 4 s timeout into 12)."""
+    return RequestsAdapter(max_retries=0, **options)
 
 
 def geocoder_from(setting: str, user_agent: str) -> Geocoder:

@@ -84,7 +84,8 @@ class UnitCreate(_fields_of(Unit, {"id", "municipality"}, _Input)):  # type: ign
         "places than its own, once checked (otherwise refused as probably wrong).")
     district: str | None = Field(default=None, max_length=100,
                                  description="District or area, shown to case workers.")
-    pledged_until: dt.date | None = Field(default=None, description="Last day of the pledge.")
+    pledged_until: dt.date | None = Field(
+        default=None, description="Last day of the pledge: not past, not before available_from.")
 
 
 class Versioned(_Input):

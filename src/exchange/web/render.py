@@ -17,6 +17,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse, Response
 
+from exchange.domain.rules import stage_of
 from exchange.geography import municipality_names
 from exchange.http.deps import database_of
 from exchange.services.access import record
@@ -54,8 +55,18 @@ def signed(value: int) -> str:
     return f"+{value}" if value > 0 else f"−{-value}" if value < 0 else "0"
 
 
+def said(t: Translator, prefix: str, word: str) -> str:
+    """A word of the audit trail in the reader's language; a request refused before it named a
+    function (its method and path) stays as it was recorded."""
+    key = prefix + word
+    if t.has(key):
+        return t(key)
+    return f"{t(prefix + 'request')}: {word}" if " " in word else word
+
+
 templates.env.globals.update(with_query=with_query, rooms=rooms, zones_json=zones_json,
-                             signed=signed)
+                             signed=signed, said=said, stage_of=lambda age: (
+                                 None if (s := stage_of(age)) is None else s.value))
 
 #: Nothing from elsewhere: every script, style and picture is served by the app itself (map
 #: tiles alone may come from the host an operator configured, see `policy`).
@@ -136,9 +147,11 @@ class PageRoute(APIRoute):
                 status = getattr(error, "status_code", 400)
                 return error_page(request, status if status in (403, 404, 413) else 400)
             except ServiceError as error:
+                # the services explain a refusal in English: said on the English pages only
+                english = language(request) == "en" and error.status in (409, 422)
                 return error_page(request, error.status,
                                   "stale" if isinstance(error, Stale) else None,
-                                  str(error) if error.status in (409, 422) else None)
+                                  str(error) if english else None)
             except Exception as error:  # log the kind only: a message may hold data
                 log.error("unexpected %s on page %s %s", type(error).__name__, request.method,
                           request.scope["route"].path)

@@ -74,6 +74,7 @@ def case_page(request: Request, uow: UowDep, actor: PageActorDep, case_id: str) 
     settings = request.app.state.settings
     return page(request, "case.html", case=view, offers=offers, unplaced=unplaced,
                 names=municipality_names(), reasons=list(DeclineReason),
+                arranged={s.value for s in network.rules(uow, actor).school_reach_km},
                 map_tiles=settings.map_tiles, map_attribution=settings.map_attribution)
 
 

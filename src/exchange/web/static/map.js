@@ -90,12 +90,16 @@
   // A proposal's unit beside the household's danger zones (only its own case worker sees this).
   function offerMap(box) {
     const map = baseMap(box);
-    const unit = box.dataset.unit.split(",").map(Number);
-    const drawn = [L.marker(unit, {title: box.dataset.unitTitle || ""}).addTo(map)];
-    JSON.parse(box.dataset.zones || "[]").forEach(function (z) {
-      drawn.push(L.circle([z[0], z[1]], {radius: z[2] * 1000, color: "#a4001d", fillOpacity: 0.12}).addTo(map));
+    const unit = L.latLng(box.dataset.unit.split(",").map(Number));
+    const zones = JSON.parse(box.dataset.zones || "[]");
+    // The view first: a circle has no bounds until its map has one.
+    const seen = L.latLngBounds([unit, unit]);
+    zones.forEach(function (z) { seen.extend(L.latLng(z[0], z[1]).toBounds(z[2] * 2000)); });
+    map.fitBounds(seen.pad(0.15));
+    L.marker(unit, {title: box.dataset.unitTitle || ""}).addTo(map);
+    zones.forEach(function (z) {
+      L.circle([z[0], z[1]], {radius: z[2] * 1000, color: "#a4001d", fillOpacity: 0.12}).addTo(map);
     });
-    map.fitBounds(L.featureGroup(drawn).getBounds().pad(0.15));
   }
 
   // A unit where it is (its housing officer's page).
