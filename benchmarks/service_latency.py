@@ -1,7 +1,7 @@
 """Latency of the service's main read endpoints under concurrent clients, on loopback.
 
     .venv/bin/python benchmarks/service_latency.py [--clients 20] [--seconds 20] [--think S]
-                                                   [--database URL]
+                                                   [--database URL] [--during-solve REGION:N]
 
 Loads the Södertörn sample into a fresh database (a temporary SQLite file unless --database names
 an empty PostgreSQL schema), runs and publishes its round, starts `exchange serve` as a separate
@@ -10,6 +10,11 @@ network's people) read the endpoints below in turn, and prints one table. With `
 each client is a person who pauses between requests (uniformly 0.5 S to 1.5 S, a fixed seed
 per client), as people reading pages do; without it every client asks again at once, which
 measures the service saturated.
+
+With `--during-solve REGION:N` (say sweden:10000) the network is instead a generated round of
+that region with N cases and N units, and the table is printed twice: with its round open, and
+while the service solves it (the reads start once the solve's worker is at work). The solve's
+outcome, time and peak memory follow.
 """
 
 from __future__ import annotations
@@ -51,6 +56,8 @@ def main() -> None:
     parser.add_argument("--think", type=float, default=0.0,
                         help="mean seconds a client pauses between requests (0: none)")
     parser.add_argument("--database", help="SQLAlchemy URL of an empty database")
+    parser.add_argument("--during-solve", metavar="REGION:N",
+                        help="measure with a generated round open, then while it is solved")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         url = args.database or f"sqlite:///{Path(folder) / 'exchange.db'}"
@@ -59,7 +66,10 @@ def main() -> None:
             from exchange.persistence.sealing import key_line, new_key
 
             env["EXCHANGE_DATA_KEYS"] = key_line(*new_key())  # a server database needs a key
-        tokens, round_id = _prepare(env)
+        if args.during_solve:
+            tokens = _generated(env, args.during_solve, Path(folder))
+        else:
+            tokens, round_id = _prepare(env)
         port = _free_port()
         server = subprocess.Popen([sys.executable, "-m", "exchange", "serve", "--port",
                                    str(port)], env=env, stdout=subprocess.DEVNULL,
@@ -67,11 +77,63 @@ def main() -> None:
         try:
             base = f"http://127.0.0.1:{port}"
             _wait(base)
+            if not args.during_solve:
+                _print(*_load(base, tokens, round_id, args), args, url)
+                return
+            coordinator = {"Authorization": f"Bearer {tokens[(MEMBERS[0], 'coordinator')]}"}
+            round_id = httpx.post(f"{base}/rounds", json={"period": "2026-12"},
+                                  headers=coordinator).json()["id"]
+            _print(*_load(base, tokens, round_id, args), args, url, "its round open")
+            began = _solving(base, round_id, coordinator)
             timings, errors = _load(base, tokens, round_id, args)
+            still = httpx.get(f"{base}/rounds/{round_id}", headers=coordinator).json()
+            _print(timings, errors, args, url, f"while {args.during_solve} is solved")
+            _report(base, round_id, coordinator, began, still["status"] == "solving")
         finally:
             server.terminate()
             server.wait()
-    _print(timings, errors, args, url)
+
+
+def _generated(env: dict[str, str], spec: str, folder: Path) -> dict[tuple[str, str], str]:
+    """Load a generated round of `spec` (REGION:N) and make a person of each role the reads
+    need in each of MEMBERS (all of them lie in every region but Södertörn's own)."""
+    from exchange.formats import dump
+    from exchange.generate import generate_round
+
+    region, size = spec.split(":")
+    path = folder / "round.json"
+    path.write_text(dump(generate_round(region, int(size), int(size), seed=1)))
+    print(f"loading a generated round of {region}, {size} cases and {size} units ...")
+    subprocess.run([sys.executable, "-m", "exchange", "load-network", str(path)], env=env,
+                   check=True, stdout=subprocess.DEVNULL)
+    tokens = {}
+    for member in MEMBERS:
+        for role in ("case_worker", "housing_officer", "coordinator"):
+            made = subprocess.run([sys.executable, "-m", "exchange", "user", "create", "--name",
+                                   f"{role} {member}", "--role", role, "--municipality", member],
+                                  env=env, check=True, capture_output=True, text=True)
+            tokens[(member, role)] = made.stdout.strip().splitlines()[-1]
+    return tokens
+
+
+def _solving(base: str, round_id: str, coordinator: dict[str, str]) -> float:
+    """Start the round's solve; return when its worker is at work, with the time it began."""
+    began = time.monotonic()
+    httpx.post(f"{base}/rounds/{round_id}/solve", headers=coordinator).raise_for_status()
+    while httpx.get(f"{base}/rounds/{round_id}", headers=coordinator).json()[
+            "progress"] in ("queued", "solving"):
+        time.sleep(0.2)
+    return began
+
+
+def _report(base: str, round_id: str, coordinator: dict[str, str], began: float,
+            throughout: bool) -> None:
+    """Wait for the solve to end, and say how it ended."""
+    while (state := httpx.get(f"{base}/rounds/{round_id}", headers=coordinator).json())[
+            "status"] == "solving":
+        time.sleep(0.5)
+    print(f"the solve {'ran through the whole measurement' if throughout else 'ended early'}; "
+          f"{time.monotonic() - began:.0f} s from the request: {state['progress']}")
 
 
 def _prepare(env: dict[str, str]) -> tuple[dict[tuple[str, str], str], str]:
@@ -142,10 +204,11 @@ def _load(base: str, tokens: dict[tuple[str, str], str], round_id: str,
 
 
 def _print(timings: dict[str, list[float]], errors: dict[str, int],
-           args: argparse.Namespace, url: str) -> None:
+           args: argparse.Namespace, url: str, when: str = "") -> None:
     thinking = f", pausing {args.think:g} s on average" if args.think else ""
     table = Table(title=f"{args.clients} concurrent clients{thinking} for {args.seconds:.0f} s "
-                  f"on {url.split(':')[0]} (loopback, {os.cpu_count()} cores)")
+                  f"on {url.split(':')[0]} (loopback, {os.cpu_count()} cores)"
+                  + (f", {when}" if when else ""))
     for column in ("endpoint", "requests", "errors", "p50 ms", "p95 ms", "p99 ms", "max ms"):
         table.add_column(column, justify="left" if column == "endpoint" else "right")
     everything = []

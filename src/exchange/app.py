@@ -25,7 +25,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     settings = settings or Settings()
     database = database or Database(settings, keys_of(settings, notice=lambda _: None))
     solver = Solver(database, SolveParams(time_limit=settings.solve_time_limit),
-                    settings.solve_stale_after)
+                    settings.solve_stale_after, settings.solve_memory_mb)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -26,6 +26,10 @@ class Settings(BaseSettings):
         default=120.0, gt=0,
         description="Seconds without progress after which a solve is taken to have died "
         "(its process was killed) and the round may be solved again.")
+    solve_memory_mb: int = Field(
+        default=8192, ge=0,
+        description="Memory a solve's worker process may use, in MB (0: no limit); a solve "
+        "that needs more fails and says so, and the service goes on.")
     max_body_bytes: int = Field(
         default=1_048_576, ge=1_024,
         description="The longest request body the service reads; a longer one is refused with "

@@ -68,8 +68,9 @@ def test_user_create_prints_the_token_as_its_last_line(env):
 
 
 def test_a_server_killed_mid_solve_leaves_nothing_half_written_and_can_solve_again(env, tmp_path):
-    """kill -9 while the round solves: no result, no proposal, no status changed; once the dead
-    solve's heartbeat is stale, the round is solved again by a new server."""
+    """kill -9 while the round solves: its worker process ends with it; no result, no proposal,
+    no status changed; once the dead solve's heartbeat is stale, the round is solved again by a
+    new server."""
     round_file = tmp_path / "round.json"
     round_file.write_text(dump(generate_round("sodertorn", 300, 300, 11)))
     assert run(env, "load-network", str(round_file)).returncode == 0
@@ -80,8 +81,14 @@ def test_a_server_killed_mid_solve_leaves_nothing_half_written_and_can_solve_aga
     with serving(env) as api:
         round_id = api.post("/rounds", json={"period": "2026-12"}, headers=headers).json()["id"]
         assert api.post(f"/rounds/{round_id}/solve", headers=headers).status_code == 202
+        helpers = descendants(api.server.pid, at_least=2)  # the worker, and what forks it
         api.server.send_signal(signal.SIGKILL)
         api.server.wait()
+    deadline = time.monotonic() + 10
+    while (alive := [pid for pid in helpers if Path(f"/proc/{pid}").exists()
+                     and _state(pid) != "Z"]) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert alive == [], "a solve outlived its service"
     engine = create_engine(env["EXCHANGE_DATABASE_URL"])
     with Session(engine) as session:
         assert session.get_one(RoundRow, round_id).status == "solving"
@@ -100,6 +107,36 @@ def test_a_server_killed_mid_solve_leaves_nothing_half_written_and_can_solve_aga
             time.sleep(0.5)
         assert state["status"] == "solved" and state["solves"] == 1
         assert sum(state["placed"].values()) == state["proposals"]["proposed"] > 0
+
+
+def descendants(pid: int, at_least: int, timeout: float = 60) -> list[int]:
+    """The processes below `pid`, once there are `at_least` of them."""
+    deadline = time.monotonic() + timeout
+    while True:
+        parents = {}
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            with contextlib.suppress(OSError):  # a process may end while it is read
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+                parents[int(stat.parent.name)] = int(fields[1])
+        found = [child for child in parents if _ancestor(parents, child, pid)]
+        if len(found) >= at_least or time.monotonic() > deadline:
+            assert len(found) >= at_least, f"only {found} below the service"
+            return found
+        time.sleep(0.05)
+
+
+def _ancestor(parents: dict[int, int], child: int, pid: int) -> bool:
+    while child in parents and child > 1:
+        child = parents[child]
+        if child == pid:
+            return True
+    return False
+
+
+def _state(pid: int) -> str:
+    with contextlib.suppress(OSError):
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    return "gone"
 
 
 class serving:  # noqa: N801 - used as a context manager, like open()

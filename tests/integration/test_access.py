@@ -67,6 +67,7 @@ def bodies():
         ("GET", "/schools/{school_id}"): None,
         ("PUT", "/schools/{school_id}"): {"free_places": {"f3": 1}, **version},
         ("GET", "/rounds/{round_id}"): None, ("POST", "/rounds/{round_id}/solve"): None,
+        ("POST", "/rounds/{round_id}/cancel"): None,
         ("POST", "/rounds/{round_id}/publish"): version,
         ("POST", "/rounds/{round_id}/close"): version,
         ("GET", "/proposals/{proposal_id}"): None,

@@ -101,6 +101,38 @@ def test_lists_are_filtered_sorted_and_paged(service):
     assert worker.get("/cases", params={"sort": "DROP TABLE"}).status_code == 422
 
 
+RANK = {"acute": 0, "high": 1, "normal": 2}
+#: (path, who, sort key, what the key orders by as the list shows it)
+ORDERS = [
+    ("/cases", ("0127", "case_worker"), "urgency",
+     lambda c: (RANK[c["urgency"]], c["waiting_since"])),
+    ("/cases", COORDINATOR, "waiting", lambda c: c["waiting_since"]),
+    ("/cases", COORDINATOR, "status", lambda c: c["status"]),
+    ("/units", ("0127", "housing_officer"), "rooms", lambda u: u["rooms"]),
+    ("/units", ("0127", "housing_officer"), "rent", lambda u: u["rent_sek"]),
+    ("/units", COORDINATOR, "available", lambda u: u["available_from"] or ""),
+    ("/units", ("0127", "housing_officer"), "pledge",
+     lambda u: (u["pledged_until"] is None, u["pledged_until"] or "")),
+]
+
+
+@pytest.mark.parametrize(("path", "who", "key", "by"), ORDERS,
+                         ids=[f"{p} {k}" for p, _, k, _ in ORDERS])
+def test_every_order_a_list_offers_is_kept_across_its_pages(service, path, who, key, by):
+    """The database orders and pages: each order holds over the whole list, both ways, and
+    its pages together are the whole list, once each."""
+    client = service.as_(*who)
+    for order in ("asc", "desc"):
+        whole = client.get(path, params={"sort": key, "order": order, "limit": 200}).json()
+        keys = [by(item) for item in whole["items"]]
+        assert len(keys) == whole["total"] > 3 and keys == sorted(keys, reverse=order == "desc")
+        half = whole["total"] // 2
+        pages = [client.get(path, params={"sort": key, "order": order, "limit": half,
+                                          "offset": offset}).json()["items"]
+                 for offset in range(0, whole["total"], half)]
+        assert [i["id"] for p in pages for i in p] == [i["id"] for i in whole["items"]]
+
+
 def test_a_solve_before_publishing_starts_afresh_and_the_round_shows_its_whole_result(
         service):
     """Probe finding: a second solve of an unpublished round kept the first solve's unseen

@@ -247,6 +247,7 @@ def test_a_forged_form_is_audited(service) -> None:
 PAGE_ID_ROUTES = {
     ("GET", "/app/rounds/{round_id}"): "round", ("GET", "/app/rounds/{round_id}/progress"): "round",
     ("POST", "/app/rounds/{round_id}/solve"): "round",
+    ("POST", "/app/rounds/{round_id}/cancel"): "round",
     ("POST", "/app/rounds/{round_id}/publish"): "round",
     ("POST", "/app/rounds/{round_id}/close"): "round",
     ("GET", "/app/rounds/{round_id}/publish"): "round",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 import pytest
@@ -39,6 +40,7 @@ def open_and_solve(service):
     assert coordinator.post(f"/rounds/{round_id}/solve").status_code == 202
     solved = service.solved(coordinator, round_id)
     assert solved["status"] == "solved" and solved["solves"] == 1, solved
+    assert re.search(r"; the worker's peak memory [1-9]\d* MB$", solved["progress"])
     return round_id, solved
 
 
@@ -197,3 +199,27 @@ def test_each_solve_keeps_its_parameters_and_replay_solves_with_them(database_ur
             monkeypatch.setattr(rounds, "solve", lambda r, p: given.append(p) or real(r, p))
             assert replay(uow, round_id).same
         assert given == [SolveParams(time_limit=37)]
+
+
+def test_a_cancelled_solve_leaves_the_round_as_its_people_last_saw_it(service):
+    """A solve of a solved round starts afresh (its unseen proposals go back to the pool), so
+    cancelling it leaves an open round; one of a published round leaves it published, with
+    every published proposal still there."""
+    coordinator = service.as_(*COORDINATOR)
+    round_id, _ = open_and_solve(service)
+
+    def claim_and_cancel():
+        with service.app.state.database.unit_of_work() as uow:
+            claim_solve(uow, authenticate(uow, service.tokens[COORDINATOR]), round_id,
+                        service.app.state.solver)  # claimed, never run: nothing races it
+        cancelled = coordinator.post(f"/rounds/{round_id}/cancel")
+        assert cancelled.status_code == 200, cancelled.json()
+        return cancelled.json()
+
+    assert claim_and_cancel()["status"] == "open" and proposals_of(service, round_id) == []
+    assert coordinator.post(f"/rounds/{round_id}/solve").status_code == 202
+    solved = service.solved(coordinator, round_id)
+    coordinator.post(f"/rounds/{round_id}/publish", json={"version": solved["version"]})
+    published = proposals_of(service, round_id)
+    assert claim_and_cancel()["status"] == "published"
+    assert proposals_of(service, round_id) == published

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
-from sqlalchemy import select
+from sqlalchemy import case, select
 
 from exchange.domain.lifecycle import LIVE_PROPOSALS, CaseStatus, Role, is_final, move
 from exchange.domain.model import Case, Rules, Urgency
@@ -16,17 +13,17 @@ from exchange.services.errors import Conflict, FieldProblem, Invalid
 from exchange.services.records import (
     Paging,
     Search,
+    Sorts,
     as_case,
     as_rules,
     as_school,
     as_unit,
     check_version,
     end_proposal,
-    found,
+    listed,
     new_id,
     profile,
     pseudonym,
-    window,
 )
 from exchange.services.schemas import (
     CaseCreate,
@@ -62,15 +59,15 @@ def list_cases(uow: UnitOfWork, actor: Actor, paging: Paging,
     those of a status or urgency, holding the words searched for (her own reference, the
     pseudonym), in the order asked for (`SORTS`; the oldest posted first by default)."""
     require(uow, actor, "list", "case", Role.CASE_WORKER, Role.COORDINATOR)
-    statement = select(CaseRow).where(case_scope(actor)).order_by(CaseRow.created_at, CaseRow.id)
+    statement = select(CaseRow).where(case_scope(actor))
     if status is not None:
         statement = statement.where(CaseRow.status == status)
     if urgency is not None:
         statement = statement.where(CaseRow.urgency == urgency.value)
-    search = search or Search()
     mine = actor.role is Role.CASE_WORKER
-    rows, total = window(found(list(uow.session.scalars(statement)), search,
-                               lambda row: _words(row, mine), SORTS), paging)
+    rows, total = listed(uow, statement, search or Search(), paging, sorts=SORTS,
+                         default=(CaseRow.created_at, CaseRow.id),
+                         words_of=lambda row: _words(row, mine))
     if rows:
         audit_each(uow, actor, "read", "case", [row.id for row in rows])
     return Page[CaseOut](items=[case_view(actor, row) for row in rows], total=total,
@@ -131,11 +128,11 @@ def withdraw_case(uow: UnitOfWork, actor: Actor, case_id: str, version: int) -> 
 
 URGENCY_RANK = {u.value: rank for rank, u in enumerate(Urgency)}
 #: How a list of cases can be ordered.
-SORTS: dict[str, Callable[[CaseRow], Any]] = {
-    "urgency": lambda row: (URGENCY_RANK[row.urgency], row.waiting_since),
-    "waiting": lambda row: row.waiting_since,
-    "status": lambda row: row.status.value,
-    "posted": lambda row: row.created_at,
+SORTS: Sorts = {
+    "urgency": (case(URGENCY_RANK, value=CaseRow.urgency), CaseRow.waiting_since),
+    "waiting": (CaseRow.waiting_since,),
+    "status": (CaseRow.status,),
+    "posted": (CaseRow.created_at,),
 }
 
 

@@ -4,8 +4,6 @@ and closing a round settles them into the ledger."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
-from typing import Any
 
 from sqlalchemy import select
 
@@ -34,13 +32,13 @@ from exchange.services.errors import Conflict, FieldProblem, Invalid
 from exchange.services.records import (
     Paging,
     Search,
+    Sorts,
     as_rules,
     check_version,
     end_proposal,
-    found,
+    listed,
     profile,
     pseudonym,
-    window,
 )
 from exchange.services.rounds import find_round, round_view
 from exchange.services.schemas import (
@@ -72,17 +70,16 @@ def list_proposals(uow: UnitOfWork, actor: Actor, paging: Paging,
     address for its housing officer and the household's case worker, her own reference for
     the case worker, the pseudonyms for anyone)."""
     require(uow, actor, "list", "proposal", *READERS)
-    statement = proposals(actor).add_columns(CaseRow, UnitRow).order_by(
-        ProposalRow.round_id.desc(), ProposalRow.id)
+    statement = proposals(actor).add_columns(CaseRow, UnitRow)
     if round_id is not None:
         statement = statement.where(ProposalRow.round_id == round_id)
     if status is not None:
         statement = statement.where(ProposalRow.status == status)
     if case_id is not None:
         statement = statement.where(ProposalRow.case_id == case_id)
-    triples = [tuple(row) for row in uow.session.execute(statement)]
-    chosen, total = window(found(triples, search or Search(), lambda t: _words(actor, *t),
-                                 SORTS), paging)
+    chosen, total = listed(uow, statement, search or Search(), paging, sorts=SORTS,
+                           default=(ProposalRow.round_id.desc(), ProposalRow.id),
+                           words_of=lambda triple: _words(actor, *triple))
     rows = [proposal for proposal, _, _ in chosen]
     if rows:
         audit_each(uow, actor, "read", "proposal", [row.id for row in rows])
@@ -194,10 +191,7 @@ def close_round(uow: UnitOfWork, actor: Actor, round_id: str, version: int) -> R
 
 
 #: How a list of proposals can be ordered (newest round first by default).
-SORTS: dict[str, Callable[[tuple[ProposalRow, CaseRow, UnitRow]], Any]] = {
-    "round": lambda t: t[0].round_id,
-    "status": lambda t: t[0].status.value,
-}
+SORTS: Sorts = {"round": (ProposalRow.round_id,), "status": (ProposalRow.status,)}
 
 
 def _words(actor: Actor, proposal: ProposalRow, case: CaseRow, unit: UnitRow) -> str:

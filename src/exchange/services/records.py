@@ -6,7 +6,7 @@ import json
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
 from sqlalchemy import CursorResult, Result, Select, func, select
 
@@ -64,28 +64,39 @@ class Search:
     descending: bool = False
 
 
-T = TypeVar("T")
+#: How a list may be ordered: a key people pick -> the columns (SQL expressions) it orders by.
+Sorts = dict[str, tuple[Any, ...]]
 
 
-def found(items: list[T], search: Search, words_of: Callable[[T], str],
-          keys: dict[str, Callable[[T], Any]]) -> list[T]:
-    """The items holding every word searched for (in any case), in the order asked for."""
+def listed(uow: UnitOfWork, statement: Select[Any], search: Search, paging: Paging, *,
+           sorts: Sorts, default: tuple[Any, ...],
+           words_of: Callable[[Any], str]) -> tuple[list[Any], int]:
+    """One page of a statement's rows (single entities, or tuples of several), in the order
+    asked for (`sorts`; `default` breaks ties, and orders when nothing is asked), and how many
+    there are in all. The database orders and pages; only words searched for are looked for
+    here, among all the rows (`words_of` a row holds sealed words a query cannot read)."""
+    chosen = sorts.get(search.sort, ())
+    statement = statement.order_by(*(c.desc() if search.descending else c for c in chosen),
+                                   *default)
     wanted = search.text.casefold().split()
-    kept = [item for item in items if all(w in words_of(item).casefold() for w in wanted)]
-    key = keys.get(search.sort)
-    return sorted(kept, key=key, reverse=search.descending) if key else kept
+    if not wanted:
+        return page(uow, statement, paging)
+    rows = [_entities(row) for row in uow.session.execute(statement)]
+    kept = [row for row in rows if all(w in words_of(row).casefold() for w in wanted)]
+    return kept[paging.offset:paging.offset + paging.limit], len(kept)
 
 
-def window(items: list[T], paging: Paging) -> tuple[list[T], int]:
-    """One page of `items`, and how many there are in all."""
-    return items[paging.offset:paging.offset + paging.limit], len(items)
+def _entities(row: Any) -> Any:
+    return row[0] if len(row) == 1 else tuple(row)
 
 
 def page(uow: UnitOfWork, statement: Select[Any], paging: Paging) -> tuple[list[Any], int]:
-    """One page of a statement's rows, and how many rows there are in all."""
-    total = uow.session.scalar(select(func.count()).select_from(statement.subquery())) or 0
-    rows = uow.session.scalars(statement.limit(paging.limit).offset(paging.offset)).all()
-    return list(rows), total
+    """One page of a statement's rows (single entities, or tuples of several), and how many
+    rows there are in all."""
+    total = uow.session.scalar(select(func.count()).select_from(
+        statement.order_by(None).subquery())) or 0
+    rows = uow.session.execute(statement.limit(paging.limit).offset(paging.offset))
+    return [_entities(row) for row in rows], total
 
 
 #: What a case's spec holds for the service only, never for a round file.

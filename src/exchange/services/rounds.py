@@ -120,12 +120,29 @@ def claim_solve(uow: UnitOfWork, actor: Actor, round_id: str, solver: Solver) ->
                        "published, and only one solve runs at a time.")
     uow.session.refresh(row)
     _discard_unseen(uow, row)
+    if row.previous_status == RoundStatus.SOLVED:  # its unseen proposals are gone with it
+        row.previous_status = RoundStatus.PUBLISHED if row.published_at else RoundStatus.OPEN
     seq = (uow.session.scalar(select(func.max(SolveRow.seq)).where(
         SolveRow.round_id == row.id)) or 0) + 1
     job = SolveJob(row.id, token, seq, *snapshot(uow, row, seq, now().date()),
                    params=solver.params)
     audit(uow, actor, "solve", "round", row.id)
     return job
+
+
+@use_case
+def cancel_solve(uow: UnitOfWork, actor: Actor, round_id: str) -> RoundView:
+    """Stop the round's solve: its claim is taken back, in the database, so that the service
+    process running it, whichever it is, stops its worker at the next heartbeat; the round
+    returns to the status it had before, to be solved again when the coordinator wishes."""
+    row = find_round(uow, actor, round_id, "cancel")
+    if row.status != RoundStatus.SOLVING:
+        raise Conflict(f"The round is {row.status}; only a running solve can be cancelled.")
+    row.status = move(row.status, row.previous_status or RoundStatus.OPEN, "round")
+    row.solve_token, row.previous_status = None, None
+    row.progress = "cancelled by the coordinator; solve again when you wish"
+    audit(uow, actor, "cancel", "round", row.id)
+    return round_view(uow, row)
 
 
 def _discard_unseen(uow: UnitOfWork, row: RoundRow) -> None:

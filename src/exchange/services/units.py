@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from exchange.domain.lifecycle import ProposalStatus, Role, UnitStatus, move
 from exchange.geography import FAR_KM, municipality_names, whereabouts
@@ -16,12 +14,12 @@ from exchange.services.errors import Conflict, FieldProblem, Invalid
 from exchange.services.records import (
     Paging,
     Search,
+    Sorts,
     check_version,
     end_proposal,
-    found,
+    listed,
     new_id,
     pseudonym,
-    window,
 )
 from exchange.services.schemas import Page, UnitCreate, UnitOut, UnitSummary, UnitUpdate, UnitView
 from exchange.services.unit_of_work import UnitOfWork, use_case
@@ -51,12 +49,13 @@ def list_units(uow: UnitOfWork, actor: Actor, paging: Paging,
     of a status, holding the words searched for (for her: address, district, landlord's
     object number; for anyone: the pseudonym), in the order asked for (`SORTS`)."""
     require(uow, actor, "list", "unit", Role.HOUSING_OFFICER, Role.COORDINATOR)
-    statement = select(UnitRow).where(unit_scope(actor)).order_by(UnitRow.created_at, UnitRow.id)
+    statement = select(UnitRow).where(unit_scope(actor))
     if status is not None:
         statement = statement.where(UnitRow.status == status)
     mine = actor.role is Role.HOUSING_OFFICER
-    rows, total = window(found(list(uow.session.scalars(statement)), search or Search(),
-                               lambda row: _words(row, mine), SORTS), paging)
+    rows, total = listed(uow, statement, search or Search(), paging, sorts=SORTS,
+                         default=(UnitRow.created_at, UnitRow.id),
+                         words_of=lambda row: _words(row, mine))
     return Page[UnitOut](items=[unit_view(actor, row) for row in rows], total=total,
                          limit=paging.limit, offset=paging.offset)
 
@@ -116,12 +115,12 @@ def withdraw_unit(uow: UnitOfWork, actor: Actor, unit_id: str, version: int) -> 
 
 
 #: How a list of units can be ordered.
-SORTS: dict[str, Callable[[UnitRow], Any]] = {
-    "status": lambda row: row.status.value,
-    "rooms": lambda row: row.spec["rooms"],
-    "rent": lambda row: row.spec["rent_sek"],
-    "available": lambda row: row.spec.get("available_from") or "",
-    "pledge": lambda row: row.pledged_until or dt.date.max,
+SORTS: Sorts = {
+    "status": (UnitRow.status,),
+    "rooms": (UnitRow.spec["rooms"].as_integer(),),
+    "rent": (UnitRow.spec["rent_sek"].as_integer(),),
+    "available": (func.coalesce(UnitRow.spec["available_from"].as_string(), ""),),
+    "pledge": (UnitRow.pledged_until.is_(None), UnitRow.pledged_until),  # open-ended: latest
 }
 
 

@@ -18,7 +18,11 @@ LINES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(rf"^{TIERS}: (?P<n>\d+) placed"), "progress.tier"),
     (re.compile(r"^first answer"), "progress.first_answer"),
     (re.compile(r"^solved"), "progress.solved"),
+    (re.compile(r"^failed: the solve needed more than its (?P<mb>\d+) MB"),
+     "progress.failed_memory"),
     (re.compile(r"^failed"), "progress.failed"),
+    (re.compile(r"^cancelled"), "progress.cancelled"),
+    (re.compile(r"^stopped"), "progress.stopped"),
 )
 
 

@@ -22,6 +22,12 @@ def test_the_engines_progress_is_said_in_swedish_whatever_it_reports():
     assert progress_text("a line the engine adds one day", SV) == "arbetar"
     assert progress_text("failed (MemoryError); solve again, or report it", SV).startswith(
         "misslyckades")
+    assert "8\u00a0192 MB" in progress_text(
+        "failed: the solve needed more than its 8192 MB of memory; raise it", SV)
+    assert progress_text("cancelled by the coordinator; solve again when you wish", SV) == \
+        "du avbröt den. Matcha igen när du vill."
+    assert progress_text("stopped: the service stopped during the solve", SV).startswith(
+        "tjänsten startades om")
 
 
 def test_a_zero_balance_has_no_sign_and_a_range_of_one_is_one_number():

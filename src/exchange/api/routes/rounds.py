@@ -38,6 +38,12 @@ def solve(uow: UowDep, actor: ActorDep, round_id: str, solver: SolverDep) -> Rou
     return rounds.solve_round(uow, actor, round_id, solver)
 
 
+@router.post("/{round_id}/cancel", responses=responses(403, 404, 409, 422))
+def cancel(uow: UowDep, actor: ActorDep, round_id: str) -> RoundView:
+    """Stop the running solve; the round returns to the status it had before it."""
+    return rounds.cancel_solve(uow, actor, round_id)
+
+
 @router.post("/{round_id}/publish", responses=CHANGE)
 def publish(uow: UowDep, actor: ActorDep, round_id: str, body: Versioned) -> RoundView:
     """Show the new proposals to the case workers and housing officers concerned."""

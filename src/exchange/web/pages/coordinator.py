@@ -123,6 +123,12 @@ def solve(uow: UowDep, actor: PageActorDep, form: FormDep, round_id: str,
     return redirect(f"/app/rounds/{round_id}")
 
 
+@router.post("/rounds/{round_id}/cancel")
+def cancel(uow: UowDep, actor: PageActorDep, form: FormDep, round_id: str) -> Response:
+    rounds.cancel_solve(uow, actor, round_id)
+    return redirect(f"/app/rounds/{round_id}?done=cancelled")
+
+
 @router.post("/rounds/{round_id}/publish")
 def publish(uow: UowDep, actor: PageActorDep, form: FormDep, round_id: str) -> Response:
     rounds.publish_round(uow, actor, round_id, forms.version_of(form))
