@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select
 
 from exchange.domain.lifecycle import ProposalStatus, Role, UnitStatus, move
-from exchange.persistence.rows import ProposalRow, UnitRow
+from exchange.persistence.rows import ProposalRow, UnitRow, now
 from exchange.services.access import Actor, audit, one, require, unit_scope
 from exchange.services.errors import Conflict
 from exchange.services.records import Paging, check_version, end_proposal, new_id, page
@@ -24,7 +24,8 @@ def pledge_unit(uow: UnitOfWork, actor: Actor, body: UnitCreate,
     kept as a draft."""
     require(uow, actor, "create", "unit", Role.HOUSING_OFFICER)
     row = UnitRow(id=new_id("unit"), municipality_code=actor.municipality,
-                  status=UnitStatus.AVAILABLE if publish else UnitStatus.DRAFT, **_columns(body))
+                  status=UnitStatus.AVAILABLE if publish else UnitStatus.DRAFT,
+                  published_at=now() if publish else None, **_columns(body))
     uow.session.add(row)
     uow.session.flush()
     audit(uow, actor, "create", "unit", row.id)
@@ -73,7 +74,7 @@ def publish_unit(uow: UnitOfWork, actor: Actor, unit_id: str, version: int) -> U
     check_version(row, version)
     if row.status != UnitStatus.DRAFT:
         raise Conflict(f"The unit is {row.status}, not a draft.")
-    row.status = move(row.status, UnitStatus.AVAILABLE, "unit")
+    row.status, row.published_at = move(row.status, UnitStatus.AVAILABLE, "unit"), now()
     audit(uow, actor, "publish", "unit", row.id)
     return _whole(row)
 
@@ -88,7 +89,7 @@ def withdraw_unit(uow: UnitOfWork, actor: Actor, unit_id: str, version: int) -> 
         raise Conflict(f"The unit is {row.status}, so it cannot be withdrawn: a household has "
                        "accepted it or lives there. Closing the round returns a unit whose "
                        "contract was not signed.")
-    row.status = move(row.status, UnitStatus.WITHDRAWN, "unit")
+    row.status, row.withdrawn_at = move(row.status, UnitStatus.WITHDRAWN, "unit"), now()
     for proposal in uow.session.scalars(select(ProposalRow).where(
             ProposalRow.unit_id == row.id, ProposalRow.status == ProposalStatus.PROPOSED)):
         end_proposal(uow, proposal)
