@@ -91,10 +91,13 @@ def _school(i: int, town: Place, rng: np.random.Generator) -> dict[str, Any]:
             "lat": lat, "lon": lon, "free_places": places}
 
 
-def unit_data(i: int, town: Place, rng: np.random.Generator, date: dt.date) -> dict[str, Any]:
-    """A plausible unit in `town`, as a round file's unit, free from about `date`."""
+def unit_data(i: int, town: Place, rng: np.random.Generator, date: dt.date,
+              rooms: int | None = None) -> dict[str, Any]:
+    """A plausible unit in `town`, as a round file's unit, free from about `date`; of
+    `rooms` rooms when given."""
     lat, lon = _near(town, rng, 1.5)
-    rooms = int(rng.choice([1, 2, 3, 4], p=[0.15, 0.35, 0.35, 0.15]))
+    drawn = int(rng.choice([1, 2, 3, 4], p=[0.15, 0.35, 0.35, 0.15]))
+    rooms = rooms or drawn
     area = int(round(AREA_M2[rooms] * rng.uniform(0.9, 1.1)))
     multiple = rng.random() < 0.4
     return {
