@@ -48,6 +48,14 @@ class ForecastLine(FigureModel):
     high: int
 
 
+class Forecast(FigureModel):
+    """The forecast of new cases, labelled as such, from the months up to `made_from`."""
+
+    network: str
+    made_from: str
+    lines: list[ForecastLine]
+
+
 @dataclass(frozen=True)
 class Shape:
     """The network's monthly shape: what it was in each past month and will be ahead."""

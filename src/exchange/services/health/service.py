@@ -19,25 +19,20 @@ from exchange.services.health.figures import FigureModel, Figures, compute, mont
 from exchange.services.health.forecast import (
     HORIZON,
     Backtest,
-    ForecastLine,
+    Forecast,
+    TooLittleHistory,
     backtest,
     forecast,
 )
 from exchange.services.health.plan import PledgePlan, balances, make_plan
+from exchange.services.health.render import to_pdf, to_xlsx
+from exchange.services.health.report import build
 from exchange.services.health.simulation import simulate
 from exchange.services.network import members_of
 from exchange.services.records import as_school, as_unit
 from exchange.services.unit_of_work import UnitOfWork, use_case
 
 MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
-
-
-class Forecast(FigureModel):
-    """The forecast of new cases, labelled as such, from the months up to `made_from`."""
-
-    network: str
-    made_from: str
-    lines: list[ForecastLine]
 
 
 class CostRule(FigureModel):
@@ -165,3 +160,31 @@ def checked_month(figures: Figures, month: str) -> str:
         raise Invalid([FieldProblem("month", f"{month} has no closed round; a report is made "
                                     "for a month whose round is closed", "not_closed")])
     return month
+
+
+REPORT_KINDS = {"pdf": "application/pdf",
+                "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+@use_case
+def monthly_report(uow: UnitOfWork, actor: Actor | None, network: str, month: str,
+                   kind: str) -> bytes:
+    """The steering group's report of `month` as a PDF or a workbook, for the network's
+    coordinator or auditor (or the operator, without an actor); every read is audited."""
+    if actor is not None:
+        require(uow, actor, "read", "report", Role.COORDINATOR, Role.AUDITOR)
+        network = actor.network
+    if kind not in REPORT_KINDS:
+        raise Invalid([FieldProblem("format", "must be pdf or xlsx", "choice")])
+    facts = facts_of(uow, network)
+    figures = compute(facts)
+    checked_month(figures, month)
+    try:
+        made = forecast_of(facts, figures, until=month)
+    except TooLittleHistory:
+        made = None  # the report says so in words
+    plan = plan_for(uow, network) if made is not None and month == figures.closed[-1] else None
+    name = uow.session.get_one(NetworkRow, network).name
+    report = build(figures, month, made, plan, name)
+    audit(uow, actor, "read", "report", f"{network}-{month}", network=network)
+    return to_pdf(report) if kind == "pdf" else to_xlsx(report)
