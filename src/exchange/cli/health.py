@@ -48,7 +48,8 @@ def _targets(plan: PledgePlan) -> None:
         if t.quarter or t.month:
             sizes[t.member].append(f"{t.rooms} rooms: {t.month}/{t.quarter}")
     table = Table(title=f"Pledge plan for {shown(plan.network)}, {plan.months[0]} to "
-                  f"{plan.months[-1]} (from the forecast; {plan.status})")
+                  f"{plan.months[-1]} (from the forecast, {plan.units_per_household:g} units "
+                  f"per expected acute or high household; {plan.status})")
     for column in ("member", "in the pool", "pledged last month", "next month",
                    f"next {len(plan.months)} months", "by size (month/longer)"):
         table.add_column(column, justify="left" if column.startswith(("member", "by")) else

@@ -27,7 +27,7 @@ from enum import StrEnum
 
 from ortools.sat.python import cp_model
 
-_UNMET, _UNIT, _FAIR = 1_000_000, 1_000, 1
+_UNMET, _UNIT, _FAIR = 10_000_000, 10_000, 1  # a unit outweighs any shift of shares
 _SCALE = 1_000  # fair shares in thousandths
 
 

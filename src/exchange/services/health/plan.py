@@ -16,9 +16,10 @@ from exchange.solver.pledge_plan import PlanInput, PlanOutput, plan_pledges
 SIZES = (1, 2, 3, 4)
 URGENT = ("acute", "high")
 #: Units per expected household: not every unit suits every household (its rules, rent, the
-#: landlord's conditions, school reach), so the plan asks for some more than one each. Set by
-#: simulation of the sample network (docs/network-health.md, "The pledge plan").
-UNITS_PER_HOUSEHOLD = 1.5
+#: landlord's conditions, school reach), so the plan asks for more than one each; a plan checked
+#: by simulation climbs these steps until the simulated rounds place every acute and high
+#: household often enough (`exchange.services.health.service.plan_for`).
+UNITS_PER_HOUSEHOLD = (1.5, 2.0, 2.5, 3.0)
 
 
 class PledgeTarget(FigureModel):
@@ -38,6 +39,7 @@ class PledgePlan(FigureModel):
     network: str
     months: list[str]
     status: str
+    units_per_household: float
     expected_urgent: dict[str, float]
     targets: list[PledgeTarget]
     unmet_month: int
@@ -61,7 +63,8 @@ def size_shares(facts: Facts) -> dict[str, dict[int, float]]:
     return shares
 
 
-def plan_input(facts: Facts, lines: list[ForecastLine], months: int) -> PlanInput:
+def plan_input(facts: Facts, lines: list[ForecastLine], months: int,
+               margin: float = UNITS_PER_HOUSEHOLD[0]) -> PlanInput:
     """The optimisation's data for the first `months` months of the forecast."""
     ahead = sorted({line.month for line in lines})[:months]
     expected: defaultdict[str, float] = defaultdict(float)
@@ -69,7 +72,7 @@ def plan_input(facts: Facts, lines: list[ForecastLine], months: int) -> PlanInpu
         if line.month in ahead and line.urgency in URGENT:
             expected[line.member] += line.expected
     shares = size_shares(facts)
-    need = {(m, r): math.ceil(expected[m] * shares[m][r] * UNITS_PER_HOUSEHOLD - 1e-9)
+    need = {(m, r): math.ceil(expected[m] * shares[m][r] * margin - 1e-9)
             for m in facts.members for r in SIZES}
     total = sum(expected.values()) or 1.0
     return PlanInput(members=list(facts.members), sizes=list(SIZES), need=need,
@@ -94,11 +97,12 @@ def balances(facts: Facts) -> dict[str, int]:
     return totals
 
 
-def make_plan(facts: Facts, lines: list[ForecastLine], months: int
-              ) -> tuple[PledgePlan, PlanOutput]:
-    """Targets for the next month and for the next `months` months (a quarter by default)."""
-    month_plan = plan_pledges(plan_input(facts, lines, 1))
-    longer = plan_pledges(plan_input(facts, lines, months))
+def make_plan(facts: Facts, lines: list[ForecastLine], months: int,
+              margin: float = UNITS_PER_HOUSEHOLD[0]) -> tuple[PledgePlan, PlanOutput]:
+    """Targets for the next month and for the next `months` months (a quarter by default),
+    with `margin` units per expected household."""
+    month_plan = plan_pledges(plan_input(facts, lines, 1, margin))
+    longer = plan_pledges(plan_input(facts, lines, months, margin))
     last = facts.closed[-1] if facts.closed else ""
     recent = Counter((u.member, min(u.rooms, SIZES[-1])) for u in facts.units
                      if u.published_at is not None and f"{u.published_at:%Y-%m}" == last)
@@ -113,7 +117,7 @@ def make_plan(facts: Facts, lines: list[ForecastLine], months: int
         if line.urgency in URGENT and line.month in sorted({x.month for x in lines})[:1]:
             expected[line.member] += line.expected
     plan = PledgePlan(network=facts.network, months=sorted({x.month for x in lines})[:months],
-                      status=longer.status.value,
+                      status=longer.status.value, units_per_household=margin,
                       expected_urgent={m: round(v, 2) for m, v in expected.items()},
                       targets=targets, unmet_month=sum(month_plan.unmet.values()),
                       unmet_quarter=sum(longer.unmet.values()), simulations=[])
