@@ -255,7 +255,7 @@ def published_round(served: Served) -> str:
 
 
 MAIN_PAGES = {
-    (HUDDINGE, "coordinator"): ["/app/network", "/app/rounds"],
+    (HUDDINGE, "coordinator"): ["/app/network", "/app/rounds", "/app/health"],
     (BOTKYRKA, "case_worker"): ["/app/cases", "/app/cases/new", "/app/proposals"],
     (HUDDINGE, "housing_officer"): ["/app/units", "/app/units/new", "/app/proposals"],
 }
