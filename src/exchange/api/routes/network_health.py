@@ -17,6 +17,7 @@ from exchange.services.health import service
 from exchange.services.health.figures import Figures
 from exchange.services.health.forecast import Forecast
 from exchange.services.health.plan import PledgePlan
+from exchange.services.health.service import MONTH
 
 router = APIRouter(prefix="/network-health", tags=["network health"], responses=SIGNED_IN,
                    route_class=EndsTransaction)
@@ -35,14 +36,14 @@ def figures(uow: UowDep, actor: ActorDep) -> Figures:
     return service.network_figures(uow, actor)
 
 
-@router.get("/forecast", responses=LIST)
+@router.get("/forecast", responses=responses(403, 409))
 def forecast(uow: UowDep, actor: ActorDep) -> Forecast:
     """A forecast (not an outcome) of the next three months' new cases per member and
-    urgency, with an interval; 422 when the history is too short, saying how long it must be."""
+    urgency, with an interval; 409 while the history is too short, saying how long it must be."""
     return service.network_forecast(uow, actor)
 
 
-@router.get("/plan", responses=LIST)
+@router.get("/plan", responses=responses(403, 409, 422))
 def plan(uow: UowDep, actor: ActorDep,
          months: Annotated[int, Query(ge=1, le=3, description="Months of the longer target.")]
          = 3) -> PledgePlan:
@@ -57,15 +58,17 @@ def settings(uow: UowDep, actor: ActorDep, body: CostRuleUpdate) -> service.Cost
     return service.set_cost_rule(uow, actor, body.idle_cost_rule)
 
 
-@router.get("/report", responses={**LIST, 200: {"content": {
+@router.get("/report", responses={**responses(403, 409, 422), 200: {"content": {
     media: {"schema": {"type": "string", "format": "binary"}}
     for media in service.REPORT_KINDS.values()}, "description": "The report file."}})
 def report(uow: UowDep, actor: ActorDep,
-           month: Annotated[str, Query(max_length=7, description="The month, as YYYY-MM.")],
+           month: Annotated[str, Query(pattern=MONTH.pattern, description="The month, as "
+                                       "YYYY-MM; its round must be closed.")],
            format: Annotated[Literal["pdf", "xlsx"], Query(description="pdf or xlsx.")] = "pdf"
            ) -> Response:
     """The steering group's report of a month whose round is closed (the coordinator or the
-    auditor); each read is audited."""
+    auditor); each read is audited. A month outside the history, or without a closed round,
+    is refused with 409."""
     made = service.monthly_report(uow, actor, actor.network, month, format)
     return Response(made, media_type=service.REPORT_KINDS[format], headers={
         "Content-Disposition": f'attachment; filename="{actor.network}-{month}.{format}"'})

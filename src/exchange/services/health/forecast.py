@@ -19,7 +19,7 @@ import statsmodels.api as sm
 from numpy.typing import NDArray
 from scipy import stats
 
-from exchange.services.errors import ServiceError
+from exchange.services.errors import Conflict
 from exchange.services.health.figures import FigureModel, month_of, month_span
 
 MIN_MONTHS = 12  # a year, so that the yearly wave can be told from the trend
@@ -29,12 +29,11 @@ LEVEL = 0.8  # the interval holds the outcome four times in five
 Key = tuple[str, str]  # member, urgency
 
 
-class TooLittleHistory(ServiceError):
-    """A forecast asked for with fewer months than it needs; the message says how many."""
+class TooLittleHistory(Conflict):
+    """A forecast asked for with fewer months than the network has lived; the message says how
+    many it needs."""
 
-    status = 422
     title = "Too little history"
-    code = "invalid"
 
 
 class ForecastLine(FigureModel):

@@ -13,7 +13,7 @@ from exchange.domain.lifecycle import Role, UnitStatus
 from exchange.domain.model import ROUND_FORMAT, Municipality, Network, Round, RoundInfo
 from exchange.persistence.rows import NetworkRow, SchoolRow, UnitRow, now
 from exchange.services.access import Actor, audit, require
-from exchange.services.errors import FieldProblem, Invalid, NotFound
+from exchange.services.errors import Conflict, FieldProblem, Invalid, NotFound
 from exchange.services.health.facts import COST_RULES, Facts, read_facts
 from exchange.services.health.figures import FigureModel, Figures, compute, month_of
 from exchange.services.health.forecast import (
@@ -37,7 +37,7 @@ from exchange.services.network import members_of
 from exchange.services.records import as_school, as_unit
 from exchange.services.unit_of_work import UnitOfWork, use_case
 
-MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
+MONTH = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
 #: The share of simulated rounds that must place every acute and high household before a plan
 #: checked by simulation stops asking for more units per household.
 GOAL = 0.8
@@ -165,12 +165,12 @@ def checked_month(figures: Figures, month: str) -> str:
     if not MONTH.fullmatch(month):
         raise Invalid([FieldProblem("month", "expected a month as YYYY-MM", "month")])
     if not figures.months or not figures.months[0] <= month <= figures.months[-1]:
-        span = f"{figures.months[0]} to {figures.months[-1]}" if figures.months else "none"
-        raise Invalid([FieldProblem("month", f"{month} is outside the network's history "
-                                    f"(months with closed rounds: {span})", "outside")])
+        span = f"{figures.months[0]} to {figures.months[-1]}" if figures.months else "none yet"
+        raise Conflict(f"month: {month} is outside the network's history (months with closed "
+                       f"rounds: {span}).")
     if month not in figures.closed:
-        raise Invalid([FieldProblem("month", f"{month} has no closed round; a report is made "
-                                    "for a month whose round is closed", "not_closed")])
+        raise Conflict(f"month: {month} has no closed round; a report is made for a month "
+                       "whose round is closed.")
     return month
 
 
