@@ -14,8 +14,10 @@ import pytest
 from openpyxl import load_workbook
 
 from exchange.history import History, generate_history
+from exchange.services.errors import Conflict
 from exchange.services.health.report import FEWER, protect
 from exchange.services.history_loading import load_history
+from exchange.services.rounds import replay
 from tests.integration.service import Service, small_network
 from tests.integration.test_pages import csrf_of, sign_in
 
@@ -62,6 +64,15 @@ def test_the_figures_agree_with_the_stored_history_and_the_ledger(service):
     last = {r["member"]: r["balance"] for r in shown["rows"] if r["month"] == shown["months"][-1]}
     assert last == {b["municipality"]: b["balance"] for b in ledger}
     assert any(r["idle_days"] > 0 for r in shown["rows"])
+
+
+def test_a_round_of_the_history_is_closed_and_says_it_cannot_be_replayed(service):
+    first = lived().rounds[0].period
+    shown = service.as_(*COORDINATOR).get(f"/rounds/sodertorn-{first}").json()
+    assert shown["status"] == "closed" and shown["solves"] == 1
+    with service.app.state.database.unit_of_work() as uow, \
+            pytest.raises(Conflict, match="loaded from a history"):
+        replay(uow, f"sodertorn-{first}")
 
 
 def test_forecast_and_plan_come_labelled_for_the_coordinator_only(service):

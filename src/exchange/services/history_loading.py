@@ -32,6 +32,9 @@ from exchange.services.schemas import DeclineReason
 from exchange.services.sealed import store_case_spec
 from exchange.services.unit_of_work import UnitOfWork, use_case
 
+#: The status of a solve that a history made up: the engine never ran it.
+HISTORY = "history"
+
 
 @dataclass(frozen=True)
 class HistoryLoaded:
@@ -133,7 +136,7 @@ def _round_rows(uow: UnitOfWork, network: str, past: PastRound, history: History
     for p in history.proposals:
         if p.period == past.period:
             placed[urgency[p.case]] += 1
-    return SolveRow(round_id=round_id, seq=1, round_file=None, result=None, status="feasible",
+    return SolveRow(round_id=round_id, seq=1, round_file=None, result=None, status=HISTORY,
                     placed=placed, seconds=0.0, params=None, solved_at=past.solved_at,
                     erased_at=past.closed_at)
 
