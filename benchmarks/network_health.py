@@ -60,6 +60,7 @@ def _median(run: Callable[[], Any], repeat: int) -> tuple[float, Any]:
 
 
 def main(argv: list[str]) -> int:
+    """Measure, and print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--months", type=int, default=24)
     parser.add_argument("--rounds", type=int, default=20)

@@ -105,6 +105,7 @@ def load_history(text: str) -> History:
 
 
 def dump_history(history: History) -> str:
+    """A history as JSON text (one line: a national history is tens of megabytes)."""
     return history.model_dump_json() + "\n"
 
 

@@ -80,6 +80,7 @@ class Figures(FigureModel):
 
 
 def month_of(moment: dt.datetime | dt.date) -> str:
+    """The month of a moment, as YYYY-MM."""
     return f"{moment:%Y-%m}"
 
 
@@ -90,6 +91,7 @@ def month_span(month: str) -> tuple[dt.datetime, dt.datetime]:
 
 
 def months_between(first: str, last: str) -> list[str]:
+    """Every month from `first` to `last`, both included."""
     out, month = [], first
     while month <= last:
         out.append(month)

@@ -65,6 +65,7 @@ class Shape:
 
 
 def next_months(last: str, horizon: int = HORIZON) -> list[str]:
+    """The `horizon` months after `last`."""
     months, month = [], last
     for _ in range(horizon):
         month = month_of(month_span(month)[1])

@@ -75,6 +75,7 @@ def forecast_of(facts: Facts, figures: Figures, until: str | None = None) -> For
 
 
 def backtest_of(facts: Facts, figures: Figures) -> Backtest:
+    """The forecast's backtest over a network's whole history (docs/network-health.md)."""
     return backtest(series_of(facts, figures.months), figures.months)
 
 
