@@ -81,7 +81,7 @@ def test_units_pledged_available_and_idle_days_with_their_rent():
                            row(figures, "2026-02", A))
     assert (jan_b.units_pledged, jan_b.units_available, jan_b.idle_units) == (2, 1, 2)
     # u1: January 1 to 20 = 19 days; u2: January 15 to February 1 = 17 days
-    assert jan_b.idle_days == 36.0
+    assert (jan_b.idle_days, jan_b.idle_days_per_unit) == (36.0, 18.0)
     assert jan_b.idle_cost_sek == 19 * 240 + 17 * 120  # a day of 7,300 SEK a month is 240 SEK
     assert (feb_b.idle_units, feb_b.idle_days, feb_b.idle_cost_sek) == (1, 27.0, 27 * 120)
     assert (feb_a.units_pledged, feb_a.units_available, feb_a.idle_days) == (1, 0, 3.0)

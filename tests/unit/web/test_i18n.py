@@ -33,9 +33,9 @@ DYNAMIC = {
     "form.{}": [*set(_KINDS.values()), "invalid"],
     "health.rule.{}": list(COST_RULES),
     "health.{}": ["posted", "placed", "moved", "sent", "received", "units_pledged",
-                  "units_available", "idle_units", "idle_days", "idle_cost_sek",
-                  "cost_carried_sek", "proposal_n", "proposal_median", "proposal_p90", "move_n",
-                  "move_median", "move_p90"],
+                  "units_available", "idle_units", "idle_days", "idle_days_per_unit",
+                  "idle_cost_sek", "cost_carried_sek", "proposal_n", "proposal_median",
+                  "proposal_p90", "move_n", "move_median", "move_p90"],
 }
 
 

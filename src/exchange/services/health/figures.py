@@ -40,6 +40,7 @@ class MemberMonth(FigureModel):
     units_available: int
     idle_units: int
     idle_days: float
+    idle_days_per_unit: float
     idle_cost_sek: int
     cost_carried_sek: int
 
@@ -116,6 +117,8 @@ def compute(facts: Facts) -> Figures:
         floor=-facts.tolerance, units_pledged=counts["pledged"][m, code],
         units_available=available[m, code],
         idle_units=idle[m, code][0], idle_days=round(idle[m, code][1], 1),
+        idle_days_per_unit=round(idle[m, code][1] / idle[m, code][0], 1) if idle[m, code][0]
+        else 0.0,
         idle_cost_sek=round(idle[m, code][2]), cost_carried_sek=round(carried[m, code]))
         for m in months for code in facts.members]
     return Figures(network=facts.network, members=facts.members, months=months,

@@ -135,10 +135,11 @@ def _units(figures: Figures, month: str, year: list[str],
                       "Hyran för dagar då utlovade lägenheter stod tomma, hela nätverket, i "
                       "tusental kronor.")
     table = Table(f"Lägenheter per medlem, {month}",
-                  ["Medlem", "Nya", "I poolen", "Stod tomma", "Tomdagar", "Hyra tomdagar (kr)",
-                   "Bär kostnad (kr)"],
+                  ["Medlem", "Nya", "I poolen", "Stod tomma", "Tomdagar", "Per lägenhet",
+                   "Hyra tomdagar (kr)", "Bär kostnad (kr)"],
                   [[_name(figures, r.member), r.units_pledged, r.units_available, r.idle_units,
-                    round(r.idle_days), r.idle_cost_sek, r.cost_carried_sek]
+                    round(r.idle_days), r.idle_days_per_unit, r.idle_cost_sek,
+                    r.cost_carried_sek]
                    for r in rows[month]])
     return Section("Lägenheter och tomma lägenheters kostnad",
                    "En lägenhet står tom från att den läggs ut tills den hyrs ut eller dras "
