@@ -3,6 +3,7 @@ and be refused what belongs to someone else."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import time
 
@@ -182,7 +183,7 @@ def test_a_housing_officer_pledges_a_unit_after_an_inline_error(served: Served, 
 def test_pages_of_another_member_or_role_are_refused(served: Served, context) -> None:
     """Another municipality's case is 'not found'; a page of another role is refused; a form
     without its CSRF token does nothing."""
-    other = served.get(HUDDINGE, "case_worker", "/cases")["items"][0]["id"]
+    other = served.get(HUDDINGE, "case_worker", "/cases", status="open")["items"][0]["id"]
     page = context.new_page()
     sign_in(page, served, BOTKYRKA, "case_worker")
     answer = page.goto(f"{served.url}/app/cases/{other}")
@@ -242,8 +243,10 @@ def published_round(served: Served) -> str:
                       headers={"Authorization": f"Bearer {token}"}) as api:
         rounds = api.get("/rounds").json()["items"]
         unclosed = [r for r in rounds if r["status"] != "closed"]
+        newest = dt.date.fromisoformat(max(r["period"] for r in rounds) + "-01")
+        following = (newest + dt.timedelta(days=32)).strftime("%Y-%m")
         found = unclosed[0] if unclosed else api.post(
-            "/rounds", json={"period": f"2027-{len(rounds) + 1:02d}"}).json()
+            "/rounds", json={"period": following}).json()
         if found["status"] == "open":
             api.post(f"/rounds/{found['id']}/solve")
         while found["status"] in ("open", "solving"):

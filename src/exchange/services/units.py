@@ -34,10 +34,13 @@ def pledge_unit(uow: UnitOfWork, actor: Actor, body: UnitCreate,
 
 @use_case
 def list_units(uow: UnitOfWork, actor: Actor, paging: Paging,
-               status: UnitStatus | None = None) -> Page[UnitOut]:
-    """The units the caller reaches: her municipality's, or the network's for the coordinator."""
+               status: UnitStatus | None = None, newest_first: bool = False) -> Page[UnitOut]:
+    """The units the caller reaches: her municipality's, or the network's for the coordinator;
+    oldest first, or newest first (a list that has grown for years)."""
     require(uow, actor, "list", "unit", Role.HOUSING_OFFICER, Role.COORDINATOR)
-    statement = select(UnitRow).where(unit_scope(actor)).order_by(UnitRow.created_at, UnitRow.id)
+    order = (UnitRow.created_at.desc(), UnitRow.id.desc()) if newest_first else (
+        UnitRow.created_at, UnitRow.id)
+    statement = select(UnitRow).where(unit_scope(actor)).order_by(*order)
     if status is not None:
         statement = statement.where(UnitRow.status == status)
     rows, total = page(uow, statement, paging)

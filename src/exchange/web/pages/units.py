@@ -31,7 +31,7 @@ def _housing_officer(uow: UnitOfWork, actor: Actor) -> None:
 def units_page(request: Request, uow: UowDep, actor: PageActorDep,
                offset: OffsetDep = 0) -> Response:
     _housing_officer(uow, actor)
-    listed = units.list_units(uow, actor, Paging(100, offset))
+    listed = units.list_units(uow, actor, Paging(100, offset), newest_first=True)
     return page(request, "units.html", units=listed.items, total=listed.total, offset=offset)
 
 
