@@ -104,6 +104,31 @@ def test_the_data_commands(site, tmp_path):
     run(site, "schema", "result")
 
 
+def test_the_health_commands_on_a_generated_history(site, tmp_path):
+    """A round and 13 months of its past from `generate --months`, loaded with
+    `load-network --history`; the plan and the report; bad input refused with status 2."""
+    own = {"EXCHANGE_DATABASE_URL": f"sqlite:///{tmp_path / 'health.db'}"}
+    made = run(site, "generate", "--municipalities", "sodertorn", "--cases", "30", "--units",
+               "30", "--seed", "3", "--months", "13", "-o", str(tmp_path / "r.json"))
+    assert "13 closed rounds" in made.stdout and (tmp_path / "r.history.json").exists()
+    loaded = run(site, "load-network", str(tmp_path / "r.json"), "--history",
+                 str(tmp_path / "r.history.json"), **own)
+    assert "13 closed past rounds" in loaded.stdout
+    planned = run(site, "plan", "sodertorn", "--months", "3", "--rounds", "2", **own)
+    assert "Pledge plan for sodertorn" in planned.stdout and "with the plan" in planned.stdout
+    for name in ("report.pdf", "report.xlsx"):
+        run(site, "report", "sodertorn", "--month", "2026-11", "-o", str(tmp_path / name), **own)
+    assert (tmp_path / "report.pdf").read_bytes().startswith(b"%PDF")
+    for args, words in ((("sodertorn", "--month", "2027-05"), "outside the network's history"),
+                        (("nowhere", "--month", "2026-11"), "no network 'nowhere'"),
+                        (("sodertorn", "--month", "2026-11"), ".pdf or an .xlsx")):
+        target = tmp_path / ("x.pdf" if words != ".pdf or an .xlsx" else "x.txt")
+        refused = run(site, "report", *args, "-o", str(target), ok=False, **own)
+        assert refused.returncode == 2 and words in refused.stderr, refused.stderr
+    short = run(site, "plan", "sodertorn", ok=False)  # the first network has no history
+    assert short.returncode == 2 and "at least 12 months" in short.stderr
+
+
 def test_every_command_ran_as_a_subprocess():
     """A new command needs a run above."""
     assert all_commands() == RAN

@@ -3,6 +3,7 @@ and be refused what belongs to someone else."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import time
 
@@ -212,7 +213,7 @@ def test_a_housing_officer_pledges_a_unit_found_by_its_address(served: Served, c
 def test_pages_of_another_member_or_role_are_refused(served: Served, context) -> None:
     """Another municipality's case is 'not found'; a page of another role is refused; a form
     without its CSRF token does nothing."""
-    other = served.get(HUDDINGE, "case_worker", "/cases")["items"][0]["id"]
+    other = served.get(HUDDINGE, "case_worker", "/cases", status="open")["items"][0]["id"]
     page = context.new_page()
     sign_in(page, served, BOTKYRKA, "case_worker")
     answer = page.goto(f"{served.url}/app/cases/{other}")
@@ -272,8 +273,10 @@ def published_round(served: Served) -> str:
                       headers={"Authorization": f"Bearer {token}"}) as api:
         rounds = api.get("/rounds").json()["items"]
         unclosed = [r for r in rounds if r["status"] != "closed"]
+        newest = dt.date.fromisoformat(max(r["period"] for r in rounds) + "-01")
+        following = (newest + dt.timedelta(days=32)).strftime("%Y-%m")
         found = unclosed[0] if unclosed else api.post(
-            "/rounds", json={"period": f"2027-{len(rounds) + 1:02d}"}).json()
+            "/rounds", json={"period": following}).json()
         if found["status"] == "open":
             api.post(f"/rounds/{found['id']}/solve")
         while found["status"] in ("open", "solving"):
@@ -293,7 +296,7 @@ def every_page(served: Served) -> list[tuple[str, str, str]]:
     unit = served.get(receiver, "housing_officer", "/units", status="available")["items"][0]
     return [
         (HUDDINGE, "coordinator", path) for path in (
-            "/app", "/app/network", "/app/rounds", f"/app/rounds/{round_id}",
+            "/app", "/app/network", "/app/health", "/app/rounds", f"/app/rounds/{round_id}",
             f"/app/rounds/{round_id}/close")] + [
         (sender, "case_worker", path) for path in (
             "/app", "/app/cases", "/app/cases/new", f"/app/cases/{case}",

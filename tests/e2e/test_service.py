@@ -210,7 +210,8 @@ def test_a_server_killed_while_closing_a_round_leaves_it_whole_or_untouched(env)
             time.sleep(0.2)
         api.post(f"/rounds/{round_id}/publish", json={"version": state["version"]},
                  headers=coordinator)
-        moves = api.get("/proposals", params={"limit": 200}, headers=coordinator).json()["items"]
+        moves = api.get("/proposals", params={"round": round_id, "limit": 200},
+                        headers=coordinator).json()["items"]
         for p in moves:
             worker, officer = as_(p["sending"], "case_worker"), as_(p["receiving"],
                                                                    "housing_officer")

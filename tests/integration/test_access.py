@@ -128,6 +128,10 @@ def test_a_role_without_the_function_gets_403(world):
     assert service.as_(HOME, "housing_officer").post(
         "/rounds", json={"period": "2027-01"}).status_code == 403
     assert service.as_(HOME, "case_worker").get("/ledger").status_code == 403
+    for role in ("case_worker", "housing_officer", "auditor"):
+        assert service.as_(HOME, role).get("/network-health/figures").status_code == 403
+    assert service.as_(HOME, "case_worker").get(
+        "/network-health/report", params={"month": "2026-12"}).status_code == 403
 
 
 def test_no_token_or_a_wrong_one_is_401(world):

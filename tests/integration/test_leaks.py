@@ -4,16 +4,19 @@ error body, not the log, not the audit trail."""
 
 from __future__ import annotations
 
+import io
 import logging
 import re
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from exchange.persistence.database import UnitOfWork
 from exchange.persistence.rows import AuditRow
 from tests.integration.lived import marked_in
 from tests.integration.service import Service, small_network
+from tests.integration.test_network_health import pdf_text
 from tests.integration.test_pages import csrf_of, sign_in
 
 OWN, OTHER = "0127", "0126"
@@ -86,7 +89,8 @@ def test_only_the_households_own_case_workers_see_its_marked_details(world, capl
 
 def test_no_page_but_her_own_shows_the_marked_details(world) -> None:
     service, ids = world
-    pages = {"coordinator": ["/app/network", "/app/rounds", f"/app/rounds/{ids['round_id']}"],
+    pages = {"coordinator": ["/app/network", "/app/rounds", f"/app/rounds/{ids['round_id']}",
+                             "/app/health"],
              "housing_officer": ["/app/units", "/app/proposals"],
              "case_worker": ["/app/cases", "/app/proposals", f"/app/cases/{ids['case_id']}"],
              "auditor": ["/app/audit"]}
@@ -103,6 +107,34 @@ def test_no_page_but_her_own_shows_the_marked_details(world) -> None:
                     # show the household's danger zones
                 else:
                     assert leaks(text) == [], (code, role, path)
+
+
+def test_the_health_figures_and_the_monthly_report_hold_counts_only(world, caplog) -> None:
+    """With the marked case's round closed, every health answer, the report's PDF (as text)
+    and its workbook (every cell) hold none of the marks, for whoever may read them."""
+    service, ids = world
+    coordinator = service.as_(OTHER, "coordinator")
+    current = coordinator.get(f"/rounds/{ids['round_id']}").json()
+    closed = coordinator.post(f"/rounds/{ids['round_id']}/close",
+                              json={"version": current["version"]})
+    assert closed.status_code == 200
+    texts = [coordinator.get(path).text for path in (
+        "/network-health/figures", "/network-health/forecast", "/network-health/plan")]
+    for code, role in ((OTHER, "coordinator"), (OWN, "auditor")):
+        client = service.as_(code, role)
+        pdf = client.get("/network-health/report", params={"month": "2026-12"})
+        assert pdf.status_code == 200
+        texts.append(pdf_text(pdf.content))
+        book = load_workbook(io.BytesIO(client.get("/network-health/report", params={
+            "month": "2026-12", "format": "xlsx"}).content))
+        texts.append(" ".join(str(cell) for sheet in book for row in sheet.iter_rows(
+            values_only=True) for cell in row))
+    assert "2026-12" in texts[-2] and "Hushåll per medlem" in texts[-2]  # the control
+    page = sign_in(service, OTHER, "coordinator").get("/app/health")
+    assert page.status_code == 200 and "<svg" in page.text
+    texts.append(page.text)
+    assert [leaks(text) for text in texts] == [[] for _ in texts]
+    assert leaks(caplog.text) == []
 
 
 def test_refused_input_carrying_the_marks_is_never_echoed(world, caplog) -> None:

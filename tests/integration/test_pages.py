@@ -228,7 +228,8 @@ def test_an_expired_token_neither_calls_the_api_nor_signs_in(service) -> None:
     ("coordinator", "/app/cases"), ("coordinator", "/app/proposals"),
     ("coordinator", "/app/units/new"), ("housing_officer", "/app/cases/new"),
     ("case_worker", "/app/units"), ("case_worker", "/app/rounds"),
-    ("housing_officer", "/app/network")])
+    ("housing_officer", "/app/network"), ("case_worker", "/app/health"),
+    ("auditor", "/app/health")])
 def test_a_page_of_another_role_is_refused_and_audited(service, role, path) -> None:
     client = sign_in(service, "0126", role)
     answer = client.get(path)

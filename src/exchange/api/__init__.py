@@ -8,7 +8,15 @@ from fastapi import FastAPI, Request, Response
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 
 from exchange.api import problems
-from exchange.api.routes import cases, health, network, proposals, rounds, units
+from exchange.api.routes import (
+    cases,
+    health,
+    network,
+    network_health,
+    proposals,
+    rounds,
+    units,
+)
 
 #: Where the pages' front-end packages are served from (see web/static/vendor/README.md).
 VENDOR = "/static/vendor"
@@ -17,7 +25,7 @@ VENDOR = "/static/vendor"
 def install(app: FastAPI) -> None:
     """Add the API's routes and its problem details to the app."""
     problems.install(app)
-    for module in (health, network, cases, units, rounds, proposals):
+    for module in (health, network, cases, units, rounds, proposals, network_health):
         app.include_router(module.router)
 
     @app.get("/docs", include_in_schema=False)

@@ -14,7 +14,7 @@ from typing import Any
 
 import typer
 
-from exchange.cli import data, files, service
+from exchange.cli import data, files, health, service
 from exchange.cli.console import err, fail, say
 from exchange.formats import FileProblems
 from exchange.services.errors import ServiceError
@@ -51,7 +51,8 @@ for _name, _command in (("validate", files.validate), ("solve", files.solve_comm
                         ("load-sample", service.load_sample),
                         ("load-network", service.load_network_file),
                         ("purge", data.purge_command), ("export", data.export_command),
-                        ("import", data.import_command)):
+                        ("import", data.import_command), ("plan", health.plan_command),
+                        ("report", health.report_command)):
     _add(app, _name, _command)
 for _group, _name in ((service.db, "db"), (service.user, "user"), (service.round_, "round"),
                       (service.audit, "audit"), (data.keys, "keys")):

@@ -25,6 +25,7 @@ from exchange.formats import (
     round_schema,
 )
 from exchange.generate import REGIONS, generate_round
+from exchange.history import dump_history, generate_history
 from exchange.network_graph import flow_graph, write_graphml
 from exchange.solver import SolveParams, SolverFault, solve
 
@@ -128,15 +129,25 @@ def generate(
     = 1,
     output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the round.")]
     = Path("round.json"),
+    months: Annotated[int, typer.Option(
+        min=0, max=120, help="Also write this many months of closed past rounds to "
+        "ROUND.history.json (`exchange load-network ROUND.json --history ...`).")] = 0,
 ) -> None:
-    """Make a synthetic round on real Swedish geography."""
+    """Make a synthetic round on real Swedish geography, and optionally its network's past."""
     round_ = generate_round(municipalities.value, cases, units, seed)
+    past = output.with_name(output.name.removesuffix(".json") + ".history.json")
+    history = generate_history(round_, months, seed) if months else None
     try:
         output.write_text(dump(round_), encoding="utf-8")
+        if history is not None:
+            past.write_text(dump_history(history), encoding="utf-8")
     except OSError as error:
         fail(f"{output} cannot be written ({type(error).__name__}); check its folder")
     say(f"Wrote {shown(output)}: {len(round_.municipalities)} members, {len(round_.units)} "
         f"units, {len(round_.cases)} cases")
+    if history is not None:
+        say(f"Wrote {shown(past)}: {len(history.rounds)} closed rounds, {len(history.cases)} "
+            f"cases, {len(history.units)} units, {len(history.proposals)} proposals")
 
 
 def summary(round_: Round, result: Result) -> None:

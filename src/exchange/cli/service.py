@@ -7,16 +7,19 @@ current folder by default).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from exchange.cli.console import err, fail, say, shown
-from exchange.cli.files import read_round
+from exchange.cli.files import read_round, read_text
 from exchange.domain.lifecycle import Role
 from exchange.domain.model import Round
+from exchange.formats import FileProblems
 from exchange.generate import generate_round
+from exchange.history import History, generate_history, load_history
 from exchange.services.database import Database, open_database
 from exchange.services.loading import load
 from exchange.services.rotation import PLAIN, key_usage
@@ -33,6 +36,8 @@ audit = typer.Typer(help="The audit trail.", no_args_is_help=True)
 
 #: The sample network: the same generator and seed as sample_networks/sodertorn/round-2026-12.json.
 SAMPLES = {"sodertorn": ("sodertorn", 120, 100, 2026)}
+#: Months of closed rounds the sample network has lived before its round, and their seed.
+SAMPLE_HISTORY = (24, 2026)
 
 
 def database(migrate: bool = False, keys: bool = True) -> Database:
@@ -89,23 +94,39 @@ def load_sample(name: Annotated[str, typer.Argument(help="sodertorn")]) -> None:
     Run again, it leaves the data as it is and gives the demo users fresh tokens."""
     if name not in SAMPLES:
         fail(f"no sample network {name!r}; choose one of: {', '.join(SAMPLES)}")
-    _load(generate_round(*SAMPLES[name]), demo=True)
+    sample = generate_round(*SAMPLES[name])
+    _load(sample, demo=True, history=lambda: generate_history(sample, *SAMPLE_HISTORY))
 
 
 def load_network_file(round_file: Annotated[Path, typer.Argument(
-        help="A round file whose network, schools, units and cases to load.")]) -> None:
-    """Load a network from a round file (members, rules, ledger, schools, units, open cases)."""
-    _load(read_round(round_file), demo=False)
+        help="A round file whose network, schools, units and cases to load.")],
+        history: Annotated[Path | None, typer.Option(
+            help="A history file of the network's closed rounds (`exchange generate --months`)."
+        )] = None) -> None:
+    """Load a network from a round file (members, rules, ledger, schools, units, open cases),
+    and its past rounds from a history file."""
+    round_ = read_round(round_file)
+    past = read_history(history) if history is not None else None
+    _load(round_, demo=False, history=(lambda: past) if past else None)
 
 
-def _load(sample: Round, demo: bool) -> None:
+def read_history(path: Path) -> History:
+    """A valid history file, or a refusal listing every problem in it."""
+    try:
+        return load_history(read_text(path, "history"))
+    except FileProblems as problems:
+        fail(f"{path} is not a valid history file:", [str(p) for p in problems.problems])
+
+
+def _load(sample: Round, demo: bool, history: Callable[[], History | None] | None) -> None:
     with database(migrate=True).unit_of_work() as uow:
-        loaded = load(uow, sample, demo, progress=lambda line: say(line, console=err))
+        loaded = load(uow, sample, demo, progress=lambda line: say(line, console=err),
+                      history=history)
     network = shown(loaded.network)
     if loaded.new:
         say(f"Loaded network {network}: {len(sample.municipalities)} members, "
             f"{len(sample.schools)} schools, {len(sample.units)} units, {len(sample.cases)} "
-            "cases.")
+            "cases" + (f"; {loaded.past} closed past rounds." if loaded.past else "."))
     else:
         say(f"Network {network} is already loaded; new demo tokens follow (the earlier ones "
             "no longer work).")

@@ -149,6 +149,8 @@ def describe(error: Any, echo: bool = True) -> Problem:
         message = f"holds too many items: at most {ctx.get('max_length')}"
     elif kind == "string_too_long":
         message = f"is too long: at most {ctx.get('max_length')} characters"
+    elif kind == "string_pattern_mismatch" and field in ("period", "month"):
+        message = "expected a month as YYYY-MM"
     elif field.endswith("_sek") and kind.startswith("int"):
         message = "expected whole SEK"
     else:

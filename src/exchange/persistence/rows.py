@@ -48,6 +48,9 @@ class NetworkRow(Base):
     id: Mapped[str] = mapped_column(String(100), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     rules: Mapped[dict[str, Any]]
+    #: Who carries the rent of a pledged unit standing empty (`exchange.health.figures`).
+    idle_cost_rule: Mapped[str] = mapped_column(String(20), default="pledging_member",
+                                                server_default="pledging_member")
 
 
 class MunicipalityRow(Base):
@@ -105,6 +108,10 @@ class UnitRow(_Versioned, Base):
     spec: Mapped[dict[str, Any]]
     created_at: Mapped[dt.datetime] = mapped_column(default=now)
     updated_at: Mapped[dt.datetime] = mapped_column(default=now, onupdate=now)
+    # When it entered the pool, and left it for good: what its idle days are counted between.
+    published_at: Mapped[dt.datetime | None]
+    let_at: Mapped[dt.datetime | None]
+    withdrawn_at: Mapped[dt.datetime | None]
 
 
 class CaseRow(_Versioned, Base):

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from exchange.addresses import unit_address
 from exchange.domain.lifecycle import Role
 from exchange.domain.model import Round
+from exchange.history import History
 from exchange.persistence.rows import (
     LedgerEntryRow,
     MunicipalityRow,
@@ -25,6 +26,7 @@ from exchange.persistence.rows import (
 from exchange.services.access import Actor
 from exchange.services.cases import post_case
 from exchange.services.errors import Conflict
+from exchange.services.history_loading import load_history
 from exchange.services.schemas import CaseCreate, UnitCreate
 from exchange.services.unit_of_work import UnitOfWork, use_case
 from exchange.services.units import pledge_unit
@@ -38,20 +40,27 @@ class Loaded:
     network: str
     new: bool
     issued: list[Issued] = field(default_factory=list)
+    past: int = 0  # closed past rounds loaded from a history
 
 
 @use_case
 def load(uow: UnitOfWork, round_: Round, demo: bool,
-         progress: Callable[[str], None] = lambda _: None) -> Loaded:
-    """Load the network of a round file unless it is loaded already (then only a `demo` load
-    goes on); with `demo`, give every demo user a fresh token."""
+         progress: Callable[[str], None] = lambda _: None,
+         history: Callable[[], History | None] | None = None) -> Loaded:
+    """Load the network of a round file, and its `history` if given, unless it is loaded
+    already (then only a `demo` load goes on); with `demo`, give every demo user a fresh
+    token. All of it or nothing. The history is made (or read) only when the network is new."""
     network = round_.network.id
     new = uow.session.get(NetworkRow, network) is None
+    past = 0
     if new:
         load_network(uow, round_, progress, addresses=demo)
+        made = history() if history is not None else None
+        if made is not None:
+            past = load_history(uow, made, progress).rounds
     elif not demo:
         raise Conflict(f"Network {network} is already loaded.")
-    return Loaded(network, new, demo_users(uow, network) if demo else [])
+    return Loaded(network, new, demo_users(uow, network) if demo else [], past)
 
 
 @use_case

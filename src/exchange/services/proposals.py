@@ -166,7 +166,7 @@ def confirm(uow: UnitOfWork, actor: Actor, proposal_id: str, version: int) -> Pr
     case = uow.session.get_one(CaseRow, row.case_id)
     case.status = move(case.status, CaseStatus.HOUSED, "case")
     unit = uow.session.get_one(UnitRow, row.unit_id)
-    unit.status = move(unit.status, UnitStatus.LET, "unit")
+    unit.status, unit.let_at = move(unit.status, UnitStatus.LET, "unit"), row.confirmed_at
     audit(uow, actor, "confirm", "proposal", row.id)
     return proposal_view(uow, actor, row)
 

@@ -21,6 +21,7 @@ from exchange.formats import load_round
 from exchange.persistence.rows import CaseRow, ProposalRow, RoundRow, SolveRow, now
 from exchange.services.access import Actor, audit, one, require, round_scope
 from exchange.services.errors import Conflict
+from exchange.services.history_loading import HISTORY
 from exchange.services.records import Paging, changed, check_version, end_proposal, page
 from exchange.services.schemas import Page, RoundView
 from exchange.services.sealed import solve_result, solve_round_file
@@ -187,6 +188,9 @@ def replay(uow: UnitOfWork, round_id: str, seq: int | None = None) -> Replayed:
                    (seq is not None or s is stored[-1])), None)
     if chosen is None:
         raise Conflict(f"Round {round_id} has no stored solve {seq or ''}".strip() + ".")
+    if chosen.status == HISTORY:
+        raise Conflict(f"Round {round_id} was loaded from a history of past rounds; the engine "
+                       "never solved it, so there is nothing to replay.")
     again = solve(load_round(solve_round_file(chosen)), SolveParams.from_json(chosen.params))
     stored_result = solve_result(chosen)
     same = stored_result is not None and again.proposals == stored_result.proposals

@@ -35,7 +35,8 @@ def pledge_unit(uow: UnitOfWork, actor: Actor, body: UnitCreate,
     require(uow, actor, "create", "unit", Role.HOUSING_OFFICER)
     _check(body, actor.municipality)
     row = UnitRow(id=new_id("unit"), municipality_code=actor.municipality,
-                  status=UnitStatus.AVAILABLE if publish else UnitStatus.DRAFT, **_columns(body))
+                  status=UnitStatus.AVAILABLE if publish else UnitStatus.DRAFT,
+                  published_at=now() if publish else None, **_columns(body))
     uow.session.add(row)
     uow.session.flush()
     audit(uow, actor, "create", "unit", row.id)
@@ -90,7 +91,7 @@ def publish_unit(uow: UnitOfWork, actor: Actor, unit_id: str, version: int) -> U
     check_version(row, version)
     if row.status != UnitStatus.DRAFT:
         raise Conflict(f"The unit is {row.status}, not a draft.")
-    row.status = move(row.status, UnitStatus.AVAILABLE, "unit")
+    row.status, row.published_at = move(row.status, UnitStatus.AVAILABLE, "unit"), now()
     audit(uow, actor, "publish", "unit", row.id)
     return _whole(row)
 
@@ -105,7 +106,7 @@ def withdraw_unit(uow: UnitOfWork, actor: Actor, unit_id: str, version: int) -> 
         raise Conflict(f"The unit is {row.status}, so it cannot be withdrawn: a household has "
                        "accepted it or lives there. Closing the round returns a unit whose "
                        "contract was not signed.")
-    row.status = move(row.status, UnitStatus.WITHDRAWN, "unit")
+    row.status, row.withdrawn_at = move(row.status, UnitStatus.WITHDRAWN, "unit"), now()
     for proposal in uow.session.scalars(select(ProposalRow).where(
             ProposalRow.unit_id == row.id, ProposalRow.status == ProposalStatus.PROPOSED)):
         end_proposal(uow, proposal)
@@ -116,6 +117,7 @@ def withdraw_unit(uow: UnitOfWork, actor: Actor, unit_id: str, version: int) -> 
 
 #: How a list of units can be ordered.
 SORTS: Sorts = {
+    "posted": (UnitRow.created_at,),
     "status": (UnitRow.status,),
     "rooms": (UnitRow.spec["rooms"].as_integer(),),
     "rent": (UnitRow.spec["rent_sek"].as_integer(),),

@@ -11,6 +11,7 @@ import pytest
 
 from exchange.domain.lifecycle import CaseStatus, ProposalStatus, Role, RoundStatus, UnitStatus
 from exchange.domain.model import Contract, Reason, Stage, Urgency
+from exchange.services.health.facts import COST_RULES
 from exchange.services.schemas import DeclineReason
 from exchange.web.forms import _KINDS
 from exchange.web.i18n import LANGUAGES, Translator, catalogue
@@ -30,6 +31,11 @@ DYNAMIC = {
     "error.{}.title": ["400", "403", "404", "409", "422", "429", "500", "stale", "csrf"],
     "error.{}.text": ["400", "403", "404", "409", "422", "429", "500", "stale", "csrf"],
     "form.{}": [*set(_KINDS.values()), "invalid"],
+    "health.rule.{}": list(COST_RULES),
+    "health.{}": ["posted", "placed", "moved", "sent", "received", "units_pledged",
+                  "units_available", "idle_units", "idle_days", "idle_days_per_unit",
+                  "idle_cost_sek", "cost_carried_sek", "proposal_n", "proposal_median",
+                  "proposal_p90", "move_n", "move_median", "move_p90"],
 }
 
 

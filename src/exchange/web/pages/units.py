@@ -3,6 +3,7 @@ pledging a unit and changing it, placed by its address or on the map."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -35,10 +36,12 @@ def _housing_officer(uow: UnitOfWork, actor: Actor) -> None:
 @router.get("/units")
 def units_page(request: Request, uow: UowDep, actor: PageActorDep, search: SearchDep,
                offset: OffsetDep = 0, status: str = "") -> Response:
-    """Her municipality's units: searched, filtered, sorted and in pages."""
+    """Her municipality's units: searched, filtered, sorted (newest first unless she asks) and
+    in pages."""
     _housing_officer(uow, actor)
+    newest = search if search.sort else replace(search, sort="posted", descending=True)
     listed = units.list_units(uow, actor, Paging(PAGE, offset),
-                              forms.choice(UnitStatus, status), search)
+                              forms.choice(UnitStatus, status), newest)
     return page(request, "units.html", units=listed.items, total=listed.total, offset=offset,
                 size=PAGE, statuses=[s.value for s in UnitStatus], sorts=list(units.SORTS))
 
