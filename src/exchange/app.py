@@ -11,8 +11,9 @@ from fastapi import FastAPI
 import exchange
 from exchange import api, web
 from exchange.http.limits import BodyLimit
-from exchange.http.throttle import FailureLimit
+from exchange.http.throttle import FailureLimit, trusted_proxies
 from exchange.services.database import Database, keys_of
+from exchange.services.sign_in_failures import DatabaseFailures, FailureStore, RedisFailures
 from exchange.services.solving import Solver
 from exchange.settings import Settings
 from exchange.solver import SolveParams
@@ -36,8 +37,17 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                   description="Safe, permanent homes in other municipalities for survivors of "
                   "domestic violence: units, cases, monthly matching rounds and proposals.")
     app.state.settings, app.state.database, app.state.solver = settings, database, solver
-    app.state.sign_in_limit = FailureLimit(settings.sign_in_failures, settings.sign_in_window)
+    app.state.sign_in_limit = FailureLimit(settings.sign_in_failures, settings.sign_in_window,
+                                           _failure_store(settings, database))
+    app.state.proxies = trusted_proxies(settings.forwarded_allow_ips)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     api.install(app)
     web.install(app)
     return app
+
+
+def _failure_store(settings: Settings, database: Database) -> FailureStore:
+    """Where every process of the deployment counts failed sign-ins."""
+    if settings.redis_url is not None:
+        return RedisFailures(settings.redis_url.get_secret_value())
+    return DatabaseFailures(database)

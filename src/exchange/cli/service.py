@@ -67,8 +67,8 @@ def serve(upgrade_db: Annotated[bool, typer.Option(
         f" (sign in with a user's token; API documentation at /docs) on "
         f"{shown(opened.shown_url())}")
     uvicorn.run(create_app(settings, opened), host=settings.host, port=settings.port,
-                log_level="info", proxy_headers=True,
-                forwarded_allow_ips=settings.forwarded_allow_ips)
+                # the sign-in limit reads X-Forwarded-For itself, from the configured proxies only
+                log_level="info", proxy_headers=False)
 
 
 def _warn_unreadable(opened: Database) -> None:

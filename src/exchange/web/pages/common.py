@@ -66,15 +66,15 @@ def sign_in(request: Request, token: Annotated[str, Form(max_length=200)],
     """Exchange a token for a session; a wrong token is refused without saying more."""
     if not same(nonce, request.cookies.get(SIGN_IN_COOKIE)):
         return error_page(request, 403, "csrf")
-    limit, address = request.app.state.sign_in_limit, client_address(request)
-    if wait := limit.wait(address):
-        response = page(request, "error.html", 429, title="error.429.title",
-                        message="error.429.text", minutes=math.ceil(wait / 60))
-        response.headers.update(retry_after(wait))
-        return response
     with database_of(request).unit_of_work() as uow:
         opened = open_session(uow, token.strip(), request.app.state.settings.session_hours)
     if opened is None:
+        limit, address = request.app.state.sign_in_limit, client_address(request)
+        if wait := limit.wait(address):
+            response = page(request, "error.html", 429, title="error.429.title",
+                            message="error.429.text", minutes=math.ceil(wait / 60))
+            response.headers.update(retry_after(wait))
+            return response
         limit.failed(address)
         fresh = new_sign_in_nonce()
         response = page(request, "sign_in.html", 401, nonce=fresh, next=local(next),
