@@ -17,6 +17,7 @@ from exchange.services.sign_in_failures import DatabaseFailures, FailureStore, R
 from exchange.services.solving import Solver
 from exchange.settings import Settings
 from exchange.solver import SolveParams
+from exchange.web.oidc import OpenIdClient
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
@@ -40,6 +41,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.sign_in_limit = FailureLimit(settings.sign_in_failures, settings.sign_in_window,
                                            _failure_store(settings, database))
     app.state.proxies = trusted_proxies(settings.forwarded_allow_ips)
+    app.state.oidc = OpenIdClient(settings.oidc_timeout, settings.oidc_leeway)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     api.install(app)
     web.install(app)

@@ -104,6 +104,8 @@ class Settings(BaseSettings):
         "(the API always does); turn off once people sign in through the provider.")
     oidc_timeout: float = Field(default=10.0, gt=0,
                                 description="Seconds to wait for the identity provider.")
+    oidc_leeway: int = Field(default=60, ge=0, le=600, description="Seconds of clock skew "
+                             "allowed when checking an ID token's times.")
     smtp_url: SecretStr | None = Field(
         default=None, description="smtp://user:password@host:587 (STARTTLS) or smtps://...:465 "
         "(implicit TLS); smtp+plain:// only for a local catcher. Without it, notices wait in "

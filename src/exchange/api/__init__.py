@@ -7,13 +7,13 @@ from typing import Any
 from fastapi import FastAPI, Request, Response
 
 from exchange.api import problems
-from exchange.api.routes import cases, health, network, proposals, rounds, units
+from exchange.api.routes import cases, health, network, people, proposals, rounds, units
 
 
 def install(app: FastAPI) -> None:
     """Add the API's routes and its problem details to the app."""
     problems.install(app)
-    for module in (health, network, cases, units, rounds, proposals):
+    for module in (health, network, people, cases, units, rounds, proposals):
         app.include_router(module.router)
 
     @app.middleware("http")

@@ -27,8 +27,10 @@ DYNAMIC = {
     "stage.{}": list(Stage), "proposals.title.{}": list(Role),
     "reason.{}.short": list(Reason), "reason.{}.text": list(Reason),
     "reason.{}.change": list(Reason),
-    "error.{}.title": ["400", "403", "404", "409", "422", "429", "500", "stale", "csrf"],
-    "error.{}.text": ["400", "403", "404", "409", "422", "429", "500", "stale", "csrf"],
+    "error.{}.title": ["400", "403", "404", "409", "422", "429", "500", "stale", "csrf",
+                       "sign_in_down", "sign_in_refused", "sign_in_state", "unregistered"],
+    "error.{}.text": ["400", "403", "404", "409", "422", "429", "500", "stale", "csrf",
+                      "sign_in_down", "sign_in_refused", "sign_in_state", "unregistered"],
     "form.{}": [*set(_KINDS.values()), "invalid"],
 }
 
