@@ -3,21 +3,28 @@ solver, and mounts the API and the pages side by side over the shared HTTP layer
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
 
 import exchange
 from exchange import api, web
 from exchange.http.limits import BodyLimit
 from exchange.http.throttle import FailureLimit, trusted_proxies
 from exchange.services.database import Database, keys_of
+from exchange.services.outbox import Mailer, mailer_of, sender_pass
 from exchange.services.sign_in_failures import DatabaseFailures, FailureStore, RedisFailures
 from exchange.services.solving import Solver
 from exchange.settings import Settings
 from exchange.solver import SolveParams
 from exchange.web.oidc import OpenIdClient
+
+log = logging.getLogger(__name__)
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
@@ -30,7 +37,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        sender = asyncio.create_task(_send_notices(database, mailer_of(settings),
+                                                   settings.notice_poll_seconds))
         yield
+        sender.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await sender
         solver.shutdown()
         database.dispose()
 
@@ -53,3 +65,14 @@ def _failure_store(settings: Settings, database: Database) -> FailureStore:
     if settings.redis_url is not None:
         return RedisFailures(settings.redis_url.get_secret_value())
     return DatabaseFailures(database)
+
+
+async def _send_notices(database: Database, mailer: Mailer | None, poll: float) -> None:
+    """The notice sender, for as long as the app runs: every `poll` seconds one pass (in a
+    worker thread); a failure is logged by its kind and the next pass tries again."""
+    while True:
+        try:
+            await run_in_threadpool(sender_pass, database, mailer)
+        except Exception as error:  # the kind only: a message may hold an address
+            log.error("notice sender: %s", type(error).__name__)
+        await asyncio.sleep(poll)

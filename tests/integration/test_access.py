@@ -73,6 +73,7 @@ def bodies():
         ("POST", "/proposals/{proposal_id}/accept"): version,
         ("POST", "/proposals/{proposal_id}/decline"): {"reason": "other", **version},
         ("POST", "/proposals/{proposal_id}/confirm"): version,
+        ("POST", "/proposals/{proposal_id}/lapse"): version,
     }
 
 

@@ -259,6 +259,7 @@ PAGE_ID_ROUTES = {
     ("POST", "/app/proposals/{proposal_id}/accept"): "proposal",
     ("POST", "/app/proposals/{proposal_id}/decline"): "proposal",
     ("POST", "/app/proposals/{proposal_id}/confirm"): "proposal",
+    ("POST", "/app/proposals/{proposal_id}/lapse"): "proposal",
 }
 HOMES = {"coordinator": "/app/network", "housing_officer": "/app/units",
          "case_worker": "/app/cases", "auditor": "/app/audit"}

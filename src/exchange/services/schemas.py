@@ -195,6 +195,9 @@ class ProposalForCaseWorker(_View):
     round: str
     status: ProposalStatus
     version: int
+    answer_by: dt.date | None = Field(
+        default=None, description="The last working day to answer (set when published).")
+    overdue: bool = Field(default=False, description="Still unanswered after answer_by.")
     case: str
     unit: Offer
     schools: list[SchoolPlaceView]
@@ -208,6 +211,9 @@ class ProposalForHousingOfficer(_View):
     round: str
     status: ProposalStatus
     version: int
+    answer_by: dt.date | None = Field(
+        default=None, description="The last working day to answer (set when published).")
+    overdue: bool = Field(default=False, description="Still unanswered after answer_by.")
     unit: str
     household: HouseholdProfile
 
@@ -217,6 +223,9 @@ class ProposalForCoordinator(_View):
     round: str
     status: ProposalStatus
     version: int
+    answer_by: dt.date | None = Field(
+        default=None, description="The last working day to answer (set when published).")
+    overdue: bool = Field(default=False, description="Still unanswered after answer_by.")
     case: str
     unit: str
     sending: str

@@ -64,9 +64,10 @@ def round_page(request: Request, uow: UowDep, actor: PageActorDep, round_id: str
     members = outcomes.overview(uow, actor)
     flows = outcomes.flows(uow, actor, round_id)
     listed = proposals.list_proposals(uow, actor, Paging(200, 0), round_id)
+    late = [p for p in proposals.list_overdue(uow, actor) if p.round == round_id]
     return page(request, "round.html", round=view, map=flow_map(members, flows),
                 flows=flows, names={m.code: m.name for m in members}, proposals=listed.items,
-                total=listed.total)
+                total=listed.total, overdue=late)
 
 
 @router.get("/rounds/{round_id}/progress")
