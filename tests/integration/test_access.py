@@ -136,11 +136,12 @@ def test_no_token_or_a_wrong_one_is_401(world):
     assert wrong.status_code == 401 and wrong.headers["www-authenticate"] == "Bearer"
 
 
+DEADLINE = {"answer_by", "overdue"}  # when it must be answered: everyone who sees it
 CASE_WORKER_PROPOSAL = {"id", "round", "status", "version", "case", "unit", "schools",
-                        "nearest_danger_km", "decline_reason"}
-OFFICER_PROPOSAL = {"id", "round", "status", "version", "unit", "household"}
+                        "nearest_danger_km", "decline_reason", *DEADLINE}
+OFFICER_PROPOSAL = {"id", "round", "status", "version", "unit", "household", *DEADLINE}
 COORDINATOR_PROPOSAL = {"id", "round", "status", "version", "case", "unit", "sending",
-                        "receiving", "published", "decline_reason"}
+                        "receiving", "published", "decline_reason", *DEADLINE}
 PROFILE = {"reference", "adults", "children_stages", "step_free", "move_in_from"}
 CASE_SUMMARY = {"id", "municipality", "status", "urgency", "waiting_since", "adults",
                 "children_stages", "rooms_min", "rooms_max", "step_free"}
