@@ -8,6 +8,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
@@ -54,6 +55,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                                            _failure_store(settings, database))
     app.state.proxies = trusted_proxies(settings.forwarded_allow_ips)
     app.state.oidc = OpenIdClient(settings.oidc_timeout, settings.oidc_leeway)
+    app.state.sign_out_origins = " ".join(sorted({
+        "{0.scheme}://{0.netloc}".format(urlsplit(p.issuer)) for p in settings.oidc.values()}))
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     api.install(app)
     web.install(app)

@@ -25,16 +25,18 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def client(client_id: str, secret: str = "s3cret-" + "x" * 24) -> dict[str, Any]:
-    return {"client_id": client_id, "client_secret": secret,
-            "redirect_uris": [f"{APP}/sign-in/callback"],
-            "post_logout_redirect_uris": [f"{APP}/sign-in?signed_out=1"]}
+def client(client_id: str, app: str = APP) -> dict[str, Any]:
+    """The provider's registration of a client whose pages are at `app`."""
+    return {"client_id": client_id, "client_secret": f"s3cret-{client_id}-" + "x" * 24,
+            "redirect_uris": [f"{app}/sign-in/callback"],
+            "post_logout_redirect_uris": [f"{app}/sign-in?signed_out=1"]}
 
 
 class IdentityProvider:
     """oidc-provider as a process of its own; `stop` and `start` again to take it down."""
 
-    def __init__(self, folder: Path, groups: dict[str, list[str]] | None = None) -> None:
+    def __init__(self, folder: Path, groups: dict[str, list[str]] | None = None,
+                 app: str = APP) -> None:
         if not (FOLDER / "node_modules" / "oidc-provider").is_dir():
             pytest.fail("tests/oidc has no node_modules: run the README's test command, which "
                         "installs it (npm ci --prefix tests/oidc)")
@@ -43,7 +45,7 @@ class IdentityProvider:
         self.config = folder / "provider.json"
         self.config.write_text(json.dumps({
             "issuer": self.issuer, "port": self.port,
-            "clients": [client("exchange"), client("elsewhere"), client("quick")],
+            "clients": [client("exchange", app), client("elsewhere"), client("quick")],
             "quick_clients": ["quick"], "groups": groups or {}}))
         self.log = folder / "provider.log"
         self.process: subprocess.Popen[bytes] | None = None

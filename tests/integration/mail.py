@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+import re
 import socket
 import time
 from email import policy
@@ -63,3 +64,40 @@ def text_of(message: Message) -> str:
     """Everything a message says: its headers and its decoded body."""
     headers = "\n".join(f"{k}: {v}" for k, v in message.items())  # decoded by the policy
     return headers + "\n" + message.get_content()  # type: ignore[attr-defined]
+
+
+def _pattern(template: str, network: str, base: str) -> str:
+    """A template of the notices as a regular expression: counts, months and dates free, the
+    network and the service's address fixed, nothing else allowed."""
+    from exchange.services.notice_texts import MONTHS
+
+    months = "|".join(m for names in MONTHS.values() for m in names)
+    text = re.escape(template)
+    for name, pattern in (("count", r"\d+"), ("network", re.escape(network)),
+                          ("month", rf"(?:{months}) \d{{4}}"), ("date", r"\d{4}-\d{2}-\d{2}"),
+                          ("base", re.escape(base)), ("path", r"/app/(?:proposals|rounds)"),
+                          ("declined", r"\d+"), ("expired", r"\d+"), ("lapsed", r"\d+")):
+        text = text.replace(re.escape("{" + name + "}"), pattern)
+    return text
+
+
+def conforms(message: Message, network: str, base: str) -> bool:
+    """Whether a notice says exactly what one of the notice texts says, with only counts,
+    months, dates, the network's name and the service's links filled in: then it can carry
+    nothing else, no household's data above all."""
+    from exchange.services.notice_texts import CLOSED_DETAIL, FOOTER, LINK, TEXTS
+
+    body = message.get_content().replace("\r\n", "\n")  # type: ignore[attr-defined]
+    subject = str(message["Subject"])
+    for texts in TEXTS.values():
+        for language, (title, one, several) in texts.items():
+            if not re.fullmatch(_pattern(title, network, base), subject):
+                continue
+            for main in (one, several):
+                whole = (_pattern(main, network, base)
+                         + f"(?:{_pattern(CLOSED_DETAIL[language], network, base)})?"
+                         + _pattern(LINK[language], network, base)
+                         + _pattern(FOOTER[language], network, base))
+                if re.fullmatch(whole, body):
+                    return True
+    return False

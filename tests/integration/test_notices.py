@@ -4,6 +4,7 @@ a restart, and never carrying a household's data."""
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import re
 from collections import Counter
@@ -17,7 +18,7 @@ from exchange.persistence.database import UnitOfWork
 from exchange.persistence.rows import NoticeRow, ProposalRow, now
 from exchange.services.outbox import Mailer, claim_due, deliver_due, sender_pass
 from tests.integration.lived import live_a_round, marked_in, post_marked_case
-from tests.integration.mail import MailServer, text_of
+from tests.integration.mail import MailServer, conforms, text_of
 from tests.integration.service import Service, small_network
 
 BASE = "https://exchange.example.se"
@@ -72,6 +73,11 @@ def test_a_round_sends_counts_and_links_and_never_a_households_data(service, mai
     assert kinds["closed"] == len(members)  # the demo has a coordinator per member
     every = "\n".join(text_of(m) for m in messages)
     assert marked_in(every) == []  # the leak markers of the lived round's marked case
+    network = "Södertörnsnätverket Stadigvarande boende"
+    assert all(conforms(m, network, BASE) for m in messages)  # counts, month, links: no more
+    tampered = copy.deepcopy(messages[0])
+    tampered.set_content(messages[0].get_content().replace("Svara", "Hushållet i Kiruna. Svara"))
+    assert not conforms(tampered, network, BASE)  # the control: one word more and it fails
     coordinator = service.as_("0126", "coordinator")
     proposals = coordinator.get("/proposals", params={"limit": 200}).json()["items"]
     for word in {p["id"] for p in proposals} | {p["case"] for p in proposals} | \

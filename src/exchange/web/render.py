@@ -57,6 +57,10 @@ def page(request: Request, template: str, status: int = 200, **context: Any) -> 
         "csrf": getattr(request.state, "csrf", None), "here": request.url.path, **context},
         status_code=status)
     response.headers.update(HEADERS)
+    if origins := getattr(request.app.state, "sign_out_origins", ""):
+        # signing out leads on to the identity provider: the sign-out form may go there
+        response.headers["Content-Security-Policy"] = HEADERS["Content-Security-Policy"] \
+            .replace("form-action 'self'", f"form-action 'self' {origins}")
     return response
 
 
