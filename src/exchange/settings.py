@@ -41,7 +41,9 @@ class IdentityProvider(BaseModel):
 class Settings(BaseSettings):
     """What an operator sets for one deployment; every field is documented in the README."""
 
-    model_config = SettingsConfigDict(env_prefix="EXCHANGE_", extra="ignore")
+    # an empty variable (as compose passes one it was not given) means: not set
+    model_config = SettingsConfigDict(env_prefix="EXCHANGE_", extra="ignore",
+                                      env_ignore_empty=True)
 
     database_url: str = Field(
         default="sqlite:///exchange.db",
