@@ -19,13 +19,8 @@ from tests.integration.service import Service, small_network
 @pytest.fixture
 def world(database_url):
     with Service(database_url, small_network()) as service:
-        coordinator = service.as_("0126", "coordinator")
-        round_id = coordinator.post("/rounds", json={"period": "2026-12"}).json()["id"]
-        coordinator.post(f"/rounds/{round_id}/solve")
-        solved = service.solved(coordinator, round_id)
-        coordinator.post(f"/rounds/{round_id}/publish", json={"version": solved["version"]})
-        made = coordinator.get("/proposals", params={"limit": 200}).json()["items"]
-        yield service, coordinator, made
+        _, made = service.published()
+        yield service, service.as_("0126", "coordinator"), made
 
 
 def test_every_view_of_a_published_proposal_carries_its_deadline(world) -> None:

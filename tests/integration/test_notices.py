@@ -168,11 +168,7 @@ def test_the_sender_runs_with_the_service(database_url, mail) -> None:
 
 
 def test_a_deadline_one_working_day_away_is_reminded_once(service, mail) -> None:
-    coordinator = service.as_("0126", "coordinator")
-    round_id = coordinator.post("/rounds", json={"period": "2026-12"}).json()["id"]
-    coordinator.post(f"/rounds/{round_id}/solve")
-    solved = service.solved(coordinator, round_id)
-    coordinator.post(f"/rounds/{round_id}/publish", json={"version": solved["version"]})
+    service.published()
     today = dt.date(2026, 12, 23)  # the next working day is the 28th
     with UnitOfWork(service.app.state.database.sessions) as uow:
         uow.session.execute(update(ProposalRow).values(answer_by=add_working_days(today, 1)))

@@ -127,20 +127,24 @@ def user_create(
         help="Her e-mail: she signs in through the network's identity provider with it, and "
         "gets notices there.")] = None,
     subject: Annotated[str | None, typer.Option(
-        help="Her subject (sub) at the identity provider, where the e-mail is not stable.")
+        help="With --email: her subject (sub) at the identity provider, where the e-mail may "
+        "change; she is then known by it alone.")
     ] = None,
     language: Annotated[str, typer.Option(help="sv or en: the language of her notices.")] = "sv",
 ) -> None:
-    """Register a person. With --email or --subject she signs in through the network's identity
-    provider; without, she gets an API token, printed as the last line (shown only once)."""
+    """Register a person. With --email (and --subject where the provider's e-mail may change)
+    she signs in through the network's identity provider; without, she gets an API token,
+    printed as the last line (shown only once)."""
     days = Settings().token_days
+    if subject is not None and email is None:
+        raise Invalid([FieldProblem("subject", "needs --email beside it")])
     with database().unit_of_work() as uow:
-        if email is None and subject is None:
+        if email is None:
             issued = create_user(uow, name, role, municipality, days)
         else:
             person = register_person(uow, None, _person(name, role, municipality, email,
                                                         subject, language))
-    if email is None and subject is None:
+    if email is None:
         say(f"Created user {issued.user_id} ({issued.role}, {issued.municipality}). Her "
             f"token, valid for {days:g} days:")
         print(issued.token)

@@ -111,10 +111,12 @@ def open_identity_session(uow: UnitOfWork, identity: Identity, group_roles: dict
 
 
 def _registered(uow: UnitOfWork, identity: Identity) -> UserRow | None:
-    """The network's person with this subject, or else with this e-mail (any case)."""
+    """The network's person with this subject, or else, if she has no subject yet, with this
+    e-mail (any case): once known by a subject, a person is known by it alone."""
     match = UserRow.subject == identity.subject
     if identity.email:
-        match = or_(match, func.lower(UserRow.email) == identity.email.lower())
+        match = or_(match, UserRow.subject.is_(None)
+                    & (func.lower(UserRow.email) == identity.email.lower()))
     found = uow.session.scalars(
         select(UserRow).join(MunicipalityRow, MunicipalityRow.code == UserRow.municipality_code)
         .where(MunicipalityRow.network_id == identity.network, match)

@@ -180,4 +180,8 @@ def sender_pass(database: Database, mailer: Mailer | None, today: dt.date | None
     each), then deliver what is due; how many notices were sent."""
     with database.unit_of_work() as uow:
         remind_deadlines(uow, today or now().date())
-    return deliver_due(database, mailer) if mailer is not None else 0
+    sent = batch = deliver_due(database, mailer) if mailer is not None else 0
+    while mailer is not None and batch == BATCH:  # a full batch: more may be waiting
+        batch = deliver_due(database, mailer)
+        sent += batch
+    return sent

@@ -4,42 +4,36 @@ each person's own preferences: the language of her notices, and whether she want
 
 from __future__ import annotations
 
-import re
 from typing import Literal
 
-from pydantic import AliasChoices, Field, model_validator
+from pydantic import AliasChoices, Field
 from sqlalchemy import func, or_, select
 
 from exchange.domain.lifecycle import Role
 from exchange.persistence.rows import MunicipalityRow, UserRow
 from exchange.services.access import Actor, audit, require
-from exchange.services.errors import Conflict, FieldProblem, Invalid
+from exchange.services.errors import Conflict, NotFound
 from exchange.services.records import Paging, page
 from exchange.services.schemas import Page, _Input, _View
 from exchange.services.unit_of_work import UnitOfWork, use_case
 
 Language = Literal["sv", "en"]
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
 
 class PersonCreate(_Input):
-    """A person to register: her name, role and municipality, and how the identity provider
-    names her (her e-mail, its subject, or both)."""
+    """A person to register: her name, role and municipality, her e-mail (she signs in with it,
+    and notices go there) and, where the provider's e-mail may change, its subject for her: a
+    person with a subject is known by it alone."""
 
     name: str = Field(min_length=1, max_length=200)
     role: Role
     municipality: str = Field(pattern=r"^\d{4}$")
-    email: str | None = Field(default=None, max_length=320)
-    subject: str | None = Field(default=None, min_length=1, max_length=255)
+    email: str = Field(max_length=320, pattern=_EMAIL,
+                       description="Her e-mail; she signs in with it and gets notices there.")
+    subject: str | None = Field(default=None, min_length=1, max_length=255,
+                                description="Her subject (sub) at the identity provider.")
     language: Language = "sv"
-
-    @model_validator(mode="after")
-    def _named(self) -> PersonCreate:
-        if self.email is not None and not _EMAIL.fullmatch(self.email):
-            raise ValueError("email is not an e-mail address")
-        if self.email is None and self.subject is None:
-            raise ValueError("give her email or her subject at the identity provider")
-        return self
 
 
 class Preferences(_Input):
@@ -69,10 +63,11 @@ def register_person(uow: UnitOfWork, actor: Actor | None, body: PersonCreate) ->
         require(uow, actor, "register", "user", Role.COORDINATOR)
     member = uow.session.get(MunicipalityRow, body.municipality)
     if member is None or (actor is not None and member.network_id != actor.network):
-        raise Invalid([FieldProblem("municipality", "is not a member of your network")])
-    taken = [UserRow.subject == body.subject] if body.subject else []
-    if body.email:
-        taken.append(func.lower(UserRow.email) == body.email.lower())
+        raise NotFound(f"There is no member {body.municipality} in your network; see "
+                       "GET /municipalities.")
+    taken = [func.lower(UserRow.email) == body.email.lower()]
+    if body.subject:
+        taken.append(UserRow.subject == body.subject)
     if uow.session.scalars(select(UserRow.id).where(or_(*taken))).first() is not None:
         raise Conflict("Someone is already registered with this e-mail or subject.")
     user = UserRow(name=body.name.strip(), role=body.role, municipality_code=body.municipality,

@@ -21,10 +21,10 @@ def list_people(uow: UowDep, actor: ActorDep, paging: PagingDep) -> Page[PersonV
     return people.list_people(uow, actor, paging)
 
 
-@router.post("/people", status_code=201, responses={**CREATE, **responses(409)})
+@router.post("/people", status_code=201, responses={**CREATE, **responses(404, 409)})
 def register(uow: UowDep, actor: ActorDep, body: PersonCreate) -> PersonView:
-    """Register a person by her e-mail or her subject at the identity provider, with a role and
-    a municipality of the network (the coordinator)."""
+    """Register a person by her e-mail (and, optionally, her subject at the identity provider),
+    with a role and a member municipality of the network (the coordinator)."""
     return people.register_person(uow, actor, body)
 
 
