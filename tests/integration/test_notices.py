@@ -168,7 +168,9 @@ def test_the_sender_runs_with_the_service(database_url, mail) -> None:
 
 
 def test_a_deadline_one_working_day_away_is_reminded_once(service, mail) -> None:
-    service.published()
+    _, made = service.published()
+    worker = service.as_(made[0]["sending"], "case_worker")
+    read = worker.get(f"/proposals/{made[0]['id']}").json()  # read before the reminder
     today = dt.date(2026, 12, 23)  # the next working day is the 28th
     with UnitOfWork(service.app.state.database.sessions) as uow:
         uow.session.execute(update(ProposalRow).values(answer_by=add_working_days(today, 1)))
@@ -183,3 +185,6 @@ def test_a_deadline_one_working_day_away_is_reminded_once(service, mail) -> None
     before = len(mail.messages)
     sender_pass(database, mailer(mail), today)
     assert len(mail.messages) == before  # once
+    answered = worker.post(f"/proposals/{made[0]['id']}/accept",
+                           json={"version": read["version"]})
+    assert answered.status_code == 200  # a reminder never makes her answer stale

@@ -12,7 +12,7 @@ import secrets
 from collections import Counter
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from exchange.domain.lifecycle import ProposalStatus, Role
 from exchange.domain.working_days import add_working_days
@@ -28,6 +28,7 @@ from exchange.persistence.rows import (
     now,
 )
 from exchange.services.notice_texts import CLOSED_DETAIL, FOOTER, LINK, MONTHS, TEXTS
+from exchange.services.records import changed
 from exchange.services.unit_of_work import UnitOfWork, use_case
 
 HOME = {Role.CASE_WORKER: "/app/proposals", Role.HOUSING_OFFICER: "/app/proposals",
@@ -109,18 +110,26 @@ def round_closed(uow: UnitOfWork, round_row: RoundRow) -> None:
 @use_case
 def remind_deadlines(uow: UnitOfWork, today: dt.date) -> int:
     """Each case worker whose proposals must be answered by the next working day: how many
-    (once per proposal). How many proposals were reminded of."""
+    (once per proposal, whichever process gets there first). How many proposals were reminded
+    of."""
     due = add_working_days(today, 1)
-    rows = list(uow.session.scalars(select(ProposalRow).where(
+    candidates = list(uow.session.scalars(select(ProposalRow.id).where(
         ProposalRow.status == ProposalStatus.PROPOSED, ProposalRow.published.is_(True),
         ProposalRow.answer_by == due, ProposalRow.reminded_at.is_(None))))
     by_round: dict[str, Counter[str]] = {}
-    for row in rows:
+    for proposal_id in candidates:
+        # claimed with a conditional update, outside the proposal's version: a reminder never
+        # makes a case worker's answer stale, and two senders never remind twice
+        if not changed(uow.session.execute(
+                update(ProposalRow).where(ProposalRow.id == proposal_id,
+                                          ProposalRow.reminded_at.is_(None))
+                .values(reminded_at=now()).execution_options(synchronize_session=False))):
+            continue
+        row = uow.session.get_one(ProposalRow, proposal_id)
         code = uow.session.get_one(CaseRow, row.case_id).municipality_code
         by_round.setdefault(row.round_id, Counter())[code] += 1
-        row.reminded_at = now()
     for round_id, sending in by_round.items():
         round_row = uow.session.get_one(RoundRow, round_id)
         for user in _recipients(uow, Role.CASE_WORKER, sending):
             _write(uow, user, "deadline", round_row, sending[user.municipality_code], due)
-    return len(rows)
+    return sum(sum(counts.values()) for counts in by_round.values())
