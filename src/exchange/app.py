@@ -38,12 +38,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        stop = asyncio.Event()
         sender = asyncio.create_task(_send_notices(database, mailer_of(settings),
-                                                   settings.notice_poll_seconds))
+                                                   settings.notice_poll_seconds, stop))
         yield
-        sender.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await sender
+        stop.set()  # a pass under way ends first: nothing runs on a closed database
+        await sender
         solver.shutdown()
         database.dispose()
 
@@ -70,12 +70,14 @@ def _failure_store(settings: Settings, database: Database) -> FailureStore:
     return DatabaseFailures(database)
 
 
-async def _send_notices(database: Database, mailer: Mailer | None, poll: float) -> None:
-    """The notice sender, for as long as the app runs: every `poll` seconds one pass (in a
-    worker thread); a failure is logged by its kind and the next pass tries again."""
-    while True:
+async def _send_notices(database: Database, mailer: Mailer | None, poll: float,
+                        stop: asyncio.Event) -> None:
+    """The notice sender, until `stop`: every `poll` seconds one pass (in a worker thread); a
+    failure is logged by its kind and the next pass tries again."""
+    while not stop.is_set():
         try:
             await run_in_threadpool(sender_pass, database, mailer)
         except Exception as error:  # the kind only: a message may hold an address
             log.error("notice sender: %s", type(error).__name__)
-        await asyncio.sleep(poll)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), poll)

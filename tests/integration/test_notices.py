@@ -7,6 +7,8 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import re
+import threading
+import time
 from collections import Counter
 from types import SimpleNamespace
 
@@ -188,3 +190,37 @@ def test_a_deadline_one_working_day_away_is_reminded_once(service, mail) -> None
     answered = worker.post(f"/proposals/{made[0]['id']}/accept",
                            json={"version": read["version"]})
     assert answered.status_code == 200  # a reminder never makes her answer stale
+
+
+def test_notices_left_by_a_stopped_service_are_sent_once_by_the_next(database_url,
+                                                                      mail) -> None:
+    """The service stops while the SMTP server is down; the next start delivers each once."""
+    mail.stop()
+    with Service(database_url, small_network(), smtp_url=mail.url,
+                 notice_poll_seconds=0.2) as first:
+        live_a_round(first)
+        written = len(notices(first))
+        deadline = dt.datetime.now() + dt.timedelta(seconds=20)
+        while any(n.attempts == 0 for n in notices(first)) and dt.datetime.now() < deadline:
+            time.sleep(0.1)  # the sender tried, and failed, before the stop
+    assert all(n.attempts >= 1 and n.claim is None for n in notices(first))  # none held
+    mail.start()
+    with Service(database_url, smtp_url=mail.url, notice_poll_seconds=0.2) as second:
+        time_passes(second)  # the backoff is over (also for claims a sender is sending now)
+        assert len(mail.wait_for(written)) == written
+        time.sleep(1)  # a few more passes of the sender: nothing more is sent
+        assert len(mail.messages) == written and all(n.sent_at for n in notices(second))
+
+
+def test_two_senders_at_once_send_each_notice_once(service, mail) -> None:
+    live_a_round(service)
+    database, written = service.app.state.database, len(notices(service))
+    counts: list[int] = []
+    senders = [threading.Thread(target=lambda: counts.append(
+        deliver_due(database, mailer(mail)))) for _ in range(2)]
+    for sender in senders:
+        sender.start()
+    for sender in senders:
+        sender.join()
+    assert sum(counts) == len(mail.messages) == written
+    assert len({m["Message-ID"] for m in mail.messages}) == written

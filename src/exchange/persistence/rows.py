@@ -274,9 +274,10 @@ class SignInFailureRow(Base):
 class NoticeRow(Base):
     """The outbox: an e-mail notice, written in the transaction of the event that causes it.
 
-    It carries no household data (a count, the network, the month and a link). The sender
-    claims it (`claimed_until`) before sending and marks it `sent_at` after; `message_id` is
-    unique and set when the notice is written, so a notice sent twice would be one message.
+    It carries no household data (a count, the network, the month and a link). A sender claims
+    it (`claim`, until `claimed_until`) before sending, checks the claim is still its own right
+    before sending, and marks it `sent_at` after; `message_id` is unique and set when the notice
+    is written, so a notice sent twice would carry one Message-ID.
     """
 
     __tablename__ = "notices"
@@ -293,5 +294,6 @@ class NoticeRow(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[dt.datetime] = mapped_column(default=now)
     claimed_until: Mapped[dt.datetime | None]
+    claim: Mapped[str | None] = mapped_column(String(32))  # whose claim it is
     sent_at: Mapped[dt.datetime | None]
     last_error: Mapped[str | None] = mapped_column(String(100))

@@ -1,11 +1,13 @@
 """Delivering the notice outbox through SMTP, with retries and backoff.
 
 Each pass claims the notices that are due, one conditional UPDATE each, and commits the claim
-*before* sending: a claim lasts `LEASE` seconds, so two senders (two processes, or a sender and
-`exchange notices send`) never send the same notice at once. After the SMTP server accepted a
-message, the notice is marked sent. A refusal or a server that does not answer puts the notice
-back with a later attempt (30 s, 1, 2, 4 ... minutes, at most an hour apart): mail is delayed,
-never lost.
+*before* sending: a claim is a random word of the pass's own and lasts `LEASE` seconds. Right
+before each message, the sender renews its claim, again by a conditional UPDATE that names its
+word, and sends only if the claim is still its own: so two senders (two processes, or a sender and
+`exchange notices send`) never send the same notice, even when a slow server outlasts a lease.
+After the SMTP server accepted a message, the notice is marked sent. A refusal or a server that
+does not answer puts the notice back with a later attempt (30 s, 1, 2, 4 ... minutes, at most an
+hour apart): mail is delayed, never lost.
 
 What a crash can still do: a process killed after the SMTP server accepted a message and before
 its `sent_at` was committed (a window of one small transaction) leaves the claim to expire, and
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import secrets
 import smtplib
 import ssl
 from collections.abc import Callable
@@ -49,6 +52,7 @@ class Outgoing:
     recipient: str
     subject: str
     body: str
+    claim: str = ""
 
 
 def backoff(attempts: int) -> float:
@@ -59,7 +63,7 @@ def backoff(attempts: int) -> float:
 @use_case
 def claim_due(uow: UnitOfWork, lease: float = LEASE, batch: int = BATCH) -> list[Outgoing]:
     """Claim the notices due now (committed before any is sent)."""
-    moment = now()
+    moment, claim = now(), secrets.token_hex(16)
     due = list(uow.session.scalars(select(NoticeRow.id).where(
         NoticeRow.sent_at.is_(None), NoticeRow.next_attempt_at <= moment,
         or_(NoticeRow.claimed_until.is_(None), NoticeRow.claimed_until < moment))
@@ -69,28 +73,40 @@ def claim_due(uow: UnitOfWork, lease: float = LEASE, batch: int = BATCH) -> list
         won = uow.session.execute(update(NoticeRow).where(
             NoticeRow.id == notice_id, NoticeRow.sent_at.is_(None),
             or_(NoticeRow.claimed_until.is_(None), NoticeRow.claimed_until < moment))
-            .values(claimed_until=moment + dt.timedelta(seconds=lease),
+            .values(claimed_until=moment + dt.timedelta(seconds=lease), claim=claim,
                     attempts=NoticeRow.attempts + 1)
             .execution_options(synchronize_session=False))
         if changed(won):
             claimed.append(notice_id)
     rows = uow.session.scalars(select(NoticeRow).where(NoticeRow.id.in_(claimed))
                                .order_by(NoticeRow.id))
-    return [Outgoing(r.id, r.message_id, r.recipient, r.subject, r.body) for r in rows]
+    return [Outgoing(r.id, r.message_id, r.recipient, r.subject, r.body, claim) for r in rows]
+
+
+@use_case
+def still_mine(uow: UnitOfWork, notice: Outgoing, lease: float = LEASE) -> bool:
+    """Renew the claim on a notice right before sending it; False when another sender took it
+    over (or it was sent) meanwhile."""
+    return bool(changed(uow.session.execute(update(NoticeRow).where(
+        NoticeRow.id == notice.id, NoticeRow.claim == notice.claim,
+        NoticeRow.sent_at.is_(None)).values(
+        claimed_until=now() + dt.timedelta(seconds=lease)))))
 
 
 @use_case
 def mark_sent(uow: UnitOfWork, notice_id: int) -> None:
     uow.session.execute(update(NoticeRow).where(NoticeRow.id == notice_id).values(
-        sent_at=now(), claimed_until=None, last_error=None))
+        sent_at=now(), claimed_until=None, claim=None, last_error=None))
 
 
 @use_case
-def mark_failed(uow: UnitOfWork, notice_id: int, error: str) -> None:
-    """Put a notice back for a later attempt; `error` is the kind of failure, never content."""
+def mark_failed(uow: UnitOfWork, notice_id: int, claim: str, error: str) -> None:
+    """Put a notice back for a later attempt, if the claim is still this sender's; `error` is
+    the kind of failure, never content."""
     row = uow.session.get_one(NoticeRow, notice_id)
-    row.claimed_until, row.last_error = None, error[:100]
-    row.next_attempt_at = now() + dt.timedelta(seconds=backoff(row.attempts))
+    if row.claim == claim and row.sent_at is None:
+        row.claimed_until, row.claim, row.last_error = None, None, error[:100]
+        row.next_attempt_at = now() + dt.timedelta(seconds=backoff(row.attempts))
 
 
 @use_case
@@ -124,8 +140,10 @@ class Mailer:
         message.set_content(notice.body.replace("{base}", self.base))
         return message
 
-    def send(self, notices: list[Outgoing], delivered: Callable[[Outgoing], None]) -> None:
-        """Send each notice over one connection; `delivered(notice)` after each acceptance."""
+    def send(self, notices: list[Outgoing], delivered: Callable[[Outgoing], None],
+             mine: Callable[[Outgoing], bool] = lambda _: True) -> None:
+        """Send each notice over one connection, if `mine(notice)` right before;
+        `delivered(notice)` after each acceptance."""
         context = ssl.create_default_context()
         smtp: smtplib.SMTP = (smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout,
                                                context=context)
@@ -137,8 +155,9 @@ class Mailer:
             if self.user:
                 smtp.login(self.user, self.password or "")
             for notice in notices:
-                smtp.send_message(self.message(notice))
-                delivered(notice)
+                if mine(notice):
+                    smtp.send_message(self.message(notice))
+                    delivered(notice)
 
 
 def deliver_due(database: Database, mailer: Mailer) -> int:
@@ -149,20 +168,24 @@ def deliver_due(database: Database, mailer: Mailer) -> int:
         return 0
     sent: list[int] = []
 
+    def mine(notice: Outgoing) -> bool:
+        with database.unit_of_work() as uow:
+            return still_mine(uow, notice)
+
     def delivered(notice: Outgoing) -> None:
         with database.unit_of_work() as uow:
             mark_sent(uow, notice.id)
         sent.append(notice.id)
 
     try:
-        mailer.send(claimed, delivered)
+        mailer.send(claimed, delivered, mine)
     except (OSError, smtplib.SMTPException) as error:  # down, refused, TLS: try again later
         log.warning("notices not sent (%s); %d will be tried again", type(error).__name__,
                     len(claimed) - len(sent))
         with database.unit_of_work() as uow:
             for notice in claimed:
                 if notice.id not in sent:
-                    mark_failed(uow, notice.id, type(error).__name__)
+                    mark_failed(uow, notice.id, notice.claim, type(error).__name__)
     return len(sent)
 
 
