@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,7 +42,7 @@ class Served:
         return answer.json()
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -49,14 +50,21 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory) -> Iterator[Served]:
-    folder = tmp_path_factory.mktemp("served")
+    with serving(tmp_path_factory.mktemp("served")) as running:
+        yield running
+
+
+@contextmanager
+def serving(folder: Path, port: int | None = None, **env: str) -> Iterator[Served]:
+    """`exchange load-sample sodertorn`, then `exchange serve` on a fresh SQLite database in
+    `folder`, with the `EXCHANGE_*` settings `env` adds."""
     database_url = f"sqlite:///{folder / 'exchange.db'}"
-    env = {**os.environ, "EXCHANGE_DATABASE_URL": database_url}
+    env = {**os.environ, "EXCHANGE_DATABASE_URL": database_url, **env}
     loaded = subprocess.run([sys.executable, "-m", "exchange", "load-sample", "sodertorn"],
                             capture_output=True, text=True, env=env, timeout=300, check=True)
     tokens = {(m, r): t for m, r, t in re.findall(r"^(\d{4})\s+(\w+)\s+(exch_\S+)$",
                                                    loaded.stdout, re.M)}
-    port = _free_port()
+    port = port or free_port()
     log = (folder / "serve.log").open("w")
     server = subprocess.Popen([sys.executable, "-m", "exchange", "serve", "--port", str(port)],
                               env=env, stdout=log, stderr=subprocess.STDOUT)

@@ -87,6 +87,15 @@ def test_the_service_commands_through_a_solved_round(site):
     assert "replayed: the same" in replayed.stdout
     assert "entries verified" in run(site, "audit", "verify").stdout
     assert run(site, "user", "revoke", user_id).stdout.startswith("Revoked 2 token(s)")
+    registered = run(site, "user", "create", "--name", "Anna", "--role", "case_worker",
+                     "--municipality", "0126", "--email", "anna@huddinge.example")
+    assert "signs in through the network's identity provider" in registered.stdout
+    refused = run(site, "user", "create", "--name", "Anna", "--role", "case_worker",
+                  "--municipality", "0126", "--email", "not an address", ok=False)
+    assert refused.returncode == 2 and "email" in refused.stderr
+    assert "within 7 working days" in run(site, "network", "answer-days", "sodertorn",
+                                          "7").stdout
+    assert "EXCHANGE_SMTP_URL is not set" in run(site, "notices", "send").stdout
     run(site, "load-sample", "sodertorn")  # the network is there: fresh demo tokens
 
 

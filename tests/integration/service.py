@@ -75,6 +75,17 @@ class Service:
         raise AssertionError(f"round {round_id} still solving after {timeout} s")
 
 
+    def published(self, coordinator_of: str = "0126", period: str = "2026-12"
+                  ) -> tuple[str, list[dict[str, Any]]]:
+        """Open, solve and publish the month's round; its id and its proposals."""
+        coordinator = self.as_(coordinator_of, "coordinator")
+        round_id = coordinator.post("/rounds", json={"period": period}).json()["id"]
+        coordinator.post(f"/rounds/{round_id}/solve")
+        solved = self.solved(coordinator, round_id)
+        coordinator.post(f"/rounds/{round_id}/publish", json={"version": solved["version"]})
+        return round_id, coordinator.get("/proposals", params={"limit": 200}).json()["items"]
+
+
 class _Signed:
     """The test client with a bearer token on every request."""
 

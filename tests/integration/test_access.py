@@ -75,6 +75,7 @@ def bodies():
         ("POST", "/proposals/{proposal_id}/undo-accept"): version,
         ("POST", "/proposals/{proposal_id}/decline"): {"reason": "location", **version},
         ("POST", "/proposals/{proposal_id}/confirm"): version,
+        ("POST", "/proposals/{proposal_id}/lapse"): version,
     }
 
 
@@ -141,12 +142,14 @@ def test_no_token_or_a_wrong_one_is_401(world):
     assert wrong.status_code == 401 and wrong.headers["www-authenticate"] == "Bearer"
 
 
+DEADLINE = {"answer_by", "overdue"}  # when it must be answered: everyone who sees it
 CASE_WORKER_PROPOSAL = {"id", "round", "status", "version", "case", "case_label", "unit", "schools",
                         "nearest_danger_km", "decline_reason", "decline_comment", "children",
-                        "zones"}
-OFFICER_PROPOSAL = {"id", "round", "status", "version", "unit", "unit_label", "household"}
+                        "zones", *DEADLINE}
+OFFICER_PROPOSAL = {"id", "round", "status", "version", "unit", "unit_label", "household",
+                    *DEADLINE}
 COORDINATOR_PROPOSAL = {"id", "round", "status", "version", "case", "unit", "sending",
-                        "receiving", "published", "decline_reason"}
+                        "receiving", "published", "decline_reason", *DEADLINE}
 PROFILE = {"reference", "adults", "children_stages", "step_free", "move_in_from"}
 CASE_SUMMARY = {"id", "municipality", "status", "urgency", "waiting_since", "adults",
                 "children_stages", "rooms_min", "rooms_max", "step_free"}

@@ -90,10 +90,11 @@ def test_only_the_households_own_case_workers_see_its_marked_details(world, capl
 def test_no_page_but_her_own_shows_the_marked_details(world) -> None:
     service, ids = world
     pages = {"coordinator": ["/app/network", "/app/rounds", f"/app/rounds/{ids['round_id']}",
-                             "/app/health"],
-             "housing_officer": ["/app/units", "/app/proposals"],
-             "case_worker": ["/app/cases", "/app/proposals", f"/app/cases/{ids['case_id']}"],
-             "auditor": ["/app/audit"]}
+                             "/app/health", "/app/people", "/app/preferences"],
+             "housing_officer": ["/app/units", "/app/proposals", "/app/preferences"],
+             "case_worker": ["/app/cases", "/app/proposals", f"/app/cases/{ids['case_id']}",
+                             "/app/preferences"],
+             "auditor": ["/app/audit", "/app/preferences"]}
     for code in sorted({OWN, OTHER, ids["receiving"]}):
         for role, paths in pages.items():
             client = sign_in(service, code, role)

@@ -13,6 +13,7 @@ from exchange.api.routes import (
     health,
     network,
     network_health,
+    people,
     proposals,
     rounds,
     units,
@@ -25,7 +26,7 @@ VENDOR = "/static/vendor"
 def install(app: FastAPI) -> None:
     """Add the API's routes and its problem details to the app."""
     problems.install(app)
-    for module in (health, network, cases, units, rounds, proposals, network_health):
+    for module in (health, network, people, cases, units, rounds, proposals, network_health):
         app.include_router(module.router)
 
     @app.get("/docs", include_in_schema=False)

@@ -50,15 +50,18 @@ def _ending(endpoint: Callable[..., Any]) -> Callable[..., Any]:
 def get_actor(request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None,
                                                        Depends(_bearer)]) -> Actor:
     """The person behind the bearer token, or 401; looked up in a transaction of its own, and a
-    token that lets nobody in is audited (`exchange.services.users`)."""
-    actor, limit, address = None, request.app.state.sign_in_limit, client_address(request)
+    token that lets nobody in is audited (`exchange.services.users`). A right token always
+    gets in; wrong ones from an address over the sign-in limit get 429
+    (`exchange.http.throttle`)."""
+    actor = None
     if credentials:
-        if wait := limit.wait(address):
-            raise HTTPException(429, "Too many unknown tokens from this address; wait before "
-                                "trying again.", headers=retry_after(wait))
         with database_of(request).unit_of_work() as uow:
             actor = authenticate(uow, credentials.credentials)
         if actor is None:
+            limit, address = request.app.state.sign_in_limit, client_address(request)
+            if wait := limit.wait(address):
+                raise HTTPException(429, "Too many unknown tokens from this address; wait "
+                                    "before trying again.", headers=retry_after(wait))
             limit.failed(address)
     request.state.actor = actor
     if actor is None:

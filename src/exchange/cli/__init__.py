@@ -14,7 +14,7 @@ from typing import Any
 
 import typer
 
-from exchange.cli import data, files, health, service
+from exchange.cli import data, files, health, notices, service
 from exchange.cli.console import err, fail, say
 from exchange.formats import FileProblems
 from exchange.services.errors import ServiceError
@@ -55,7 +55,8 @@ for _name, _command in (("validate", files.validate), ("solve", files.solve_comm
                         ("report", health.report_command)):
     _add(app, _name, _command)
 for _group, _name in ((service.db, "db"), (service.user, "user"), (service.round_, "round"),
-                      (service.audit, "audit"), (data.keys, "keys")):
+                      (service.audit, "audit"), (data.keys, "keys"),
+                      (notices.notices, "notices"), (notices.network, "network")):
     for _info in _group.registered_commands:
         _info.callback = refusing(_info.callback) if _info.callback else None
     app.add_typer(_group, name=_name)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 
 from exchange.cli.console import err, fail, say, shown
 from exchange.cli.files import read_round, read_text
@@ -21,7 +22,9 @@ from exchange.formats import FileProblems
 from exchange.generate import generate_round
 from exchange.history import History, generate_history, load_history
 from exchange.services.database import Database, open_database
+from exchange.services.errors import FieldProblem, Invalid
 from exchange.services.loading import load
+from exchange.services.people import PersonCreate, register_person
 from exchange.services.rotation import PLAIN, key_usage
 from exchange.services.rounds import replay
 from exchange.services.trail import ChainReport, verify_trail
@@ -72,8 +75,8 @@ def serve(upgrade_db: Annotated[bool, typer.Option(
         f" (sign in with a user's token; API documentation at /docs) on "
         f"{shown(opened.shown_url())}")
     uvicorn.run(create_app(settings, opened), host=settings.host, port=settings.port,
-                log_level="info", proxy_headers=True,
-                forwarded_allow_ips=settings.forwarded_allow_ips)
+                # the sign-in limit reads X-Forwarded-For itself, from the configured proxies only
+                log_level="info", proxy_headers=False)
 
 
 def _warn_unreadable(opened: Database) -> None:
@@ -141,14 +144,45 @@ def user_create(
     name: Annotated[str, typer.Option(help="The person's name.")],
     role: Annotated[Role, typer.Option(help="What she does in the network.")],
     municipality: Annotated[str, typer.Option(help="Her municipality's four-digit code.")],
+    email: Annotated[str | None, typer.Option(
+        help="Her e-mail: she signs in through the network's identity provider with it, and "
+        "gets notices there.")] = None,
+    subject: Annotated[str | None, typer.Option(
+        help="With --email: her subject (sub) at the identity provider, where the e-mail may "
+        "change; she is then known by it alone.")
+    ] = None,
+    language: Annotated[str, typer.Option(help="sv or en: the language of her notices.")] = "sv",
 ) -> None:
-    """Create a user and print her API token as the last line (it is shown only once)."""
+    """Register a person. With --email (and --subject where the provider's e-mail may change)
+    she signs in through the network's identity provider; without, she gets an API token,
+    printed as the last line (shown only once)."""
     days = Settings().token_days
+    if subject is not None and email is None:
+        raise Invalid([FieldProblem("subject", "needs --email beside it")])
     with database().unit_of_work() as uow:
-        issued = create_user(uow, name, role, municipality, days)
-    say(f"Created user {issued.user_id} ({issued.role}, {issued.municipality}). Her token, "
-        f"valid for {days:g} days:")
-    print(issued.token)
+        if email is None:
+            issued = create_user(uow, name, role, municipality, days)
+        else:
+            person = register_person(uow, None, _person(name, role, municipality, email,
+                                                        subject, language))
+    if email is None:
+        say(f"Created user {issued.user_id} ({issued.role}, {issued.municipality}). Her "
+            f"token, valid for {days:g} days:")
+        print(issued.token)
+        return
+    say(f"Registered user {person.id} ({person.role}, {person.municipality}); she signs in "
+        "through the network's identity provider.")
+
+
+def _person(name: str, role: Role, municipality: str, email: str | None, subject: str | None,
+            language: str) -> PersonCreate:
+    try:
+        return PersonCreate.model_validate({
+            "name": name, "role": role, "municipality": municipality, "email": email,
+            "subject": subject, "language": language})
+    except ValidationError as error:
+        raise Invalid([FieldProblem(".".join(map(str, e["loc"])) or "person", e["msg"])
+                       for e in error.errors()]) from None
 
 
 @user.command("token")

@@ -11,8 +11,11 @@ not allow (a housed case reopened, a closed round solved) is refused however it 
 - round: open -> solving -> solved -> published -> closed; a solve starts from open, solved or
   published, and ends in solved (or, when it fails, in the status it started from).
 - proposal: proposed -> accepted -> confirmed; proposed -> declined; proposed or accepted ->
-  expired (the round closed, the case or unit was withdrawn, or the case changed). An accept
-  may be undone (accepted -> proposed, with its case and unit) until the contract is confirmed.
+  expired (the round closed, the case or unit was withdrawn, or the case changed); proposed ->
+  lapsed (its answer deadline passed and the coordinator let it lapse: the case and the unit
+  return to the pool, and it does not count as the household's decline, so the pair may be
+  proposed again). An accept may be undone (accepted -> proposed, with its case and unit) until
+  the contract is confirmed.
 """
 
 from __future__ import annotations
@@ -61,6 +64,7 @@ class ProposalStatus(StrEnum):
     DECLINED = "declined"
     CONFIRMED = "confirmed"
     EXPIRED = "expired"
+    LAPSED = "lapsed"
 
 
 Status = UnitStatus | CaseStatus | RoundStatus | ProposalStatus
@@ -94,11 +98,12 @@ MOVES: dict[type[Status], dict[Status, frozenset[Status]]] = {
         _R.CLOSED: frozenset(),
     },
     ProposalStatus: {
-        _P.PROPOSED: frozenset({_P.ACCEPTED, _P.DECLINED, _P.EXPIRED}),
+        _P.PROPOSED: frozenset({_P.ACCEPTED, _P.DECLINED, _P.EXPIRED, _P.LAPSED}),
         _P.ACCEPTED: frozenset({_P.CONFIRMED, _P.EXPIRED, _P.PROPOSED}),
         _P.DECLINED: frozenset(),
         _P.CONFIRMED: frozenset(),
         _P.EXPIRED: frozenset(),
+        _P.LAPSED: frozenset(),
     },
 }
 

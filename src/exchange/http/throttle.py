@@ -1,68 +1,89 @@
-"""Failed sign-ins (API tokens and page sign-ins alike) are rate-limited per client address, so
-a token cannot be guessed.
+"""Failed sign-ins with an API token (on the API and the pages alike) are limited per client
+address.
 
-The count lives in the process: the service runs as one process per deployment (see the README);
-several processes would each allow the limit. Behind a reverse proxy, run uvicorn with
-`--proxy-headers` so that the address is the client's, not the proxy's.
+What protects a token is its 256 random bits, not the limit: nobody guesses one. The limit keeps
+a flood of wrong tokens (each of them audited) from one address in check, and tells the operator.
+So a right token is always let in, whatever the address's count: others' failures behind the same
+address (a municipality's NAT, a shared proxy) never lock a person out. Only wrong tokens from an
+address over the limit are refused with 429 until its oldest failure ages out.
+
+The counts live in the database, or in Redis where `EXCHANGE_REDIS_URL` is set
+(`exchange.services.sign_in_failures`), so every process of a deployment shares them.
+
+The client's address is the TCP peer's, unless the peer is one of the configured proxies
+(`EXCHANGE_FORWARDED_ALLOW_IPS`): then the rightmost entry of X-Forwarded-For that is not itself a
+configured proxy. Entries to its left were written by the client and could name anyone.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import math
-import threading
 import time
-from collections import OrderedDict, deque
-from collections.abc import Callable
+from collections.abc import Iterable
 
 from starlette.requests import Request
 
+from exchange.services.sign_in_failures import FailureStore
+
 log = logging.getLogger(__name__)
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 class FailureLimit:
-    """At most `limit` failures per `window` seconds from one address; while over the limit,
-    every attempt from it is refused, right or wrong, until the oldest failure ages out.
+    """At most `limit` failures per `window` seconds from one address; past that, wrong tokens
+    from it are refused until the oldest failure ages out (`wait`), right ones never."""
 
-    Attempts are checked before and counted after they fail, so right ones sent together are
-    never held back; wrong ones sent at the same instant may pass the limit by at most the
-    number of requests served at once, which changes nothing for guessing 256-bit tokens.
-    """
-
-    def __init__(self, limit: int, window: float, clock: Callable[[], float] = time.monotonic,
-                 addresses: int = 10_000) -> None:
-        self.limit, self.window, self.clock, self.addresses = limit, window, clock, addresses
-        self._failures: OrderedDict[str, deque[float]] = OrderedDict()
-        self._lock = threading.Lock()
+    def __init__(self, limit: int, window: float, store: FailureStore) -> None:
+        self.limit, self.window, self.store = limit, window, store
 
     def wait(self, address: str) -> float:
-        """Seconds `address` must wait before its next attempt (0 when it may try now)."""
-        with self._lock:
-            recent = self._recent(address)
-            if len(recent) < self.limit:
-                return 0.0
-            return max(0.0, recent[0] + self.window - self.clock())
+        """Seconds before a wrong token from `address` is looked at again (0: now)."""
+        count, oldest = self.store.recent(address, self.window)
+        if count < self.limit or oldest is None:
+            return 0.0
+        return max(0.0, oldest + self.window - time.time())
 
     def failed(self, address: str) -> None:
-        with self._lock:
-            recent = self._recent(address)
-            recent.append(self.clock())
-            # the operator's trace of guessing: an address and a count, never a token
-            log.warning("failed sign-in from %s (%d in %g s)", address, len(recent),
-                        self.window)
+        """Count a wrong token from `address`."""
+        count = self.store.add(address, self.window)
+        # the operator's trace of guessing: an address and a count, never a token
+        log.warning("failed sign-in from %s (%d in %g s)", address, count, self.window)
 
-    def _recent(self, address: str) -> deque[float]:
-        recent = self._failures.setdefault(address, deque())
-        self._failures.move_to_end(address)  # the least recently seen is forgotten first
-        while len(self._failures) > self.addresses:  # memory stays bounded
-            self._failures.popitem(last=False)
-        while recent and recent[0] <= self.clock() - self.window:
-            recent.popleft()
-        return recent
+
+def trusted_proxies(setting: str) -> tuple[Network, ...]:
+    """The proxies named by `EXCHANGE_FORWARDED_ALLOW_IPS`: addresses or networks, comma
+    separated; empty trusts none."""
+    return tuple(ipaddress.ip_network(part.strip(), strict=False)
+                 for part in setting.split(",") if part.strip())
 
 
 def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    """The client's address as the sign-in limit counts it (see the module's docstring)."""
+    peer = request.client.host if request.client else "unknown"
+    proxies: tuple[Network, ...] = getattr(request.app.state, "proxies", ())
+    if not _within(peer, proxies):
+        return peer
+    forwarded = [entry.strip() for header in request.headers.getlist("x-forwarded-for")
+                 for entry in header.split(",")]
+    for entry in reversed(forwarded):
+        if not _within(entry, proxies):
+            return entry[:64] if _address(entry) else "invalid"
+    return peer
+
+
+def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        return None
+
+
+def _within(text: str, networks: Iterable[Network]) -> bool:
+    address = _address(text)
+    return address is not None and any(address in network for network in networks)
 
 
 def retry_after(seconds: float) -> dict[str, str]:

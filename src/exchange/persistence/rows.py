@@ -51,6 +51,7 @@ class NetworkRow(Base):
     #: Who carries the rent of a pledged unit standing empty (`exchange.health.figures`).
     idle_cost_rule: Mapped[str] = mapped_column(String(20), default="pledging_member",
                                                 server_default="pledging_member")
+    answer_days: Mapped[int] = mapped_column(default=5)  # Swedish working days to answer
 
 
 class MunicipalityRow(Base):
@@ -69,6 +70,11 @@ class UserRow(Base):
     role: Mapped[Role] = mapped_column(_word(Role))
     municipality_code: Mapped[str] = mapped_column(ForeignKey("municipalities.code"))
     created_at: Mapped[dt.datetime] = mapped_column(default=now)
+    # who she is at the network's identity provider: her e-mail, or the provider's subject
+    email: Mapped[str | None] = mapped_column(String(320), unique=True)
+    subject: Mapped[str | None] = mapped_column(String(255), unique=True)
+    language: Mapped[str] = mapped_column(String(2), default="sv")
+    notices: Mapped[bool] = mapped_column(default=True)  # e-mail notices wanted
 
 
 class TokenRow(Base):
@@ -85,12 +91,16 @@ class TokenRow(Base):
 
 class WebSessionRow(Base):
     """A signed-in browser: only the SHA-256 of its cookie is stored. It ends at sign-out, at
-    `expires_at`, or when the token it was opened with is revoked."""
+    `expires_at`, or when the token it was opened with is revoked. A session opened through the
+    network's identity provider has no token: it names its user and `provider` (the network
+    whose provider signed her in, for signing out there too)."""
 
     __tablename__ = "web_sessions"
     id: Mapped[int] = mapped_column(primary_key=True)
     digest: Mapped[str] = mapped_column(String(64), unique=True)
-    token_id: Mapped[int] = mapped_column(ForeignKey("tokens.id"), index=True)
+    token_id: Mapped[int | None] = mapped_column(ForeignKey("tokens.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    provider: Mapped[str | None] = mapped_column(String(100))
     csrf: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(default=now)
     expires_at: Mapped[dt.datetime]
@@ -198,6 +208,8 @@ class ProposalRow(_Versioned, Base):
     decline_comment: Mapped[str | None] = mapped_column(Text)  # sealed
     answered_at: Mapped[dt.datetime | None]
     confirmed_at: Mapped[dt.datetime | None]
+    answer_by: Mapped[dt.date | None]  # set when published: the last working day to answer
+    reminded_at: Mapped[dt.datetime | None]  # the notice of a deadline one working day away
 
 
 class LedgerEntryRow(Base):
@@ -242,3 +254,56 @@ class AuditRow(Base):
     seq: Mapped[int]
     previous_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class SignInFlowRow(Base):
+    """A sign-in through an identity provider under way: the browser holds a secret whose
+    SHA-256 names it; the state, nonce and PKCE verifier it was started with are used once."""
+
+    __tablename__ = "sign_in_flows"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    network_id: Mapped[str] = mapped_column(String(100))
+    state: Mapped[str] = mapped_column(String(100))
+    nonce: Mapped[str] = mapped_column(String(100))
+    verifier: Mapped[str] = mapped_column(String(128))
+    next: Mapped[str] = mapped_column(String(500))
+    expires_at: Mapped[dt.datetime]
+
+
+class SignInFailureRow(Base):
+    """One failed sign-in from an address, counted by the sign-in limit of every process."""
+
+    __tablename__ = "sign_in_failures"
+    __table_args__ = (Index("ix_sign_in_failures_address_at", "address", "at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    address: Mapped[str] = mapped_column(String(64))
+    at: Mapped[dt.datetime]
+
+
+class NoticeRow(Base):
+    """The outbox: an e-mail notice, written in the transaction of the event that causes it.
+
+    It carries no household data (a count, the network, the month and a link). A sender claims
+    it (`claim`, until `claimed_until`) before sending, checks the claim is still its own right
+    before sending, and marks it `sent_at` after; `message_id` is unique and set when the notice
+    is written, so a notice sent twice would carry one Message-ID.
+    """
+
+    __tablename__ = "notices"
+    __table_args__ = (Index("ix_notices_due", "sent_at", "next_attempt_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(200), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    network_id: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(40))
+    recipient: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=now)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(default=now)
+    claimed_until: Mapped[dt.datetime | None]
+    claim: Mapped[str | None] = mapped_column(String(32))  # whose claim it is
+    sent_at: Mapped[dt.datetime | None]
+    last_error: Mapped[str | None] = mapped_column(String(100))

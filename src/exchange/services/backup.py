@@ -6,7 +6,9 @@ as they are (the audit trail names users and objects by id, and a restored netwo
 same network), but for the audit entries' own storage ids (`RENUMBERED`). An import takes in one
 network and nothing else: a row that refers to anything outside the file, or a trail that does
 not verify, refuses the whole file before anything is written, and the import is audited in the
-network's own trail. Browser sign-ins (`web_sessions`) are left out: they end with the old database.
+network's own trail. Browser sign-ins (`web_sessions`), sign-ins under way at an identity provider
+and the sign-in limit's counts are left out: they end with the old database. The notice outbox
+comes along (unsent notices are sent after a restore, under their own message ids).
 Tokens are carried as their SHA-256 digests only (the tokens themselves are never stored), so
 that people keep signing in after a restore.
 """
@@ -26,6 +28,7 @@ from exchange.persistence.rows import (
     LedgerEntryRow,
     MunicipalityRow,
     NetworkRow,
+    NoticeRow,
     ProposalRow,
     RoundRow,
     SchoolRow,
@@ -50,7 +53,7 @@ from exchange.services.trail import walk
 from exchange.services.unit_of_work import UnitOfWork, use_case
 
 FORMAT = "exchange-export/1"
-LEFT_OUT = {"web_sessions", "alembic_version"}
+LEFT_OUT = {"web_sessions", "sign_in_flows", "sign_in_failures", "alembic_version"}
 #: Tables whose rows get new ids on import: an audit entry's id only says where it is stored
 #: (its network and number place it in its chain), and this database's own entries, such as
 #: the import's, take ids that another network's entries may hold.
@@ -78,6 +81,7 @@ def scopes(network: str) -> dict[str, ColumnElement[bool]]:
         "proposals": ProposalRow.round_id.in_(rounds),
         "ledger_entries": LedgerEntryRow.network_id == network,
         "audit": AuditRow.network_id == network,
+        "notices": NoticeRow.network_id == network,
     }
 
 

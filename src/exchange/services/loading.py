@@ -125,6 +125,9 @@ def demo_users(uow: UnitOfWork, network: str) -> list[Issued]:
             if user is None:
                 issued.append(create_user(uow, f"Demo {role.value} {member.name}", role,
                                           member.code))
+                user = uow.session.get_one(UserRow, issued[-1].user_id)
+                # an address of the reserved .example domain: the demo's mail catcher gets it
+                user.email = f"{role.value.replace('_', '-')}.{member.code}@{network}.example"
             else:
                 revoke_user_tokens(uow, user.id)
                 issued.append(renew_token(uow, user.id))

@@ -10,8 +10,16 @@ from sqlalchemy import select
 from exchange.domain.lifecycle import Role
 from exchange.domain.model import Rules
 from exchange.persistence.chain import in_chain
-from exchange.persistence.rows import AuditRow, LedgerEntryRow, MunicipalityRow, SchoolRow, UserRow
+from exchange.persistence.rows import (
+    AuditRow,
+    LedgerEntryRow,
+    MunicipalityRow,
+    NetworkRow,
+    SchoolRow,
+    UserRow,
+)
 from exchange.services.access import Actor, audit, one, require, school_scope
+from exchange.services.errors import FieldProblem, Invalid, NotFound
 from exchange.services.records import Paging, as_rules, check_version, page
 from exchange.services.schemas import (
     AuditView,
@@ -150,3 +158,16 @@ def _school(row: SchoolRow) -> SchoolView:
         "id": row.id, "municipality": row.municipality_code, "name": row.name,
         "address": row.address, "lat": row.lat, "lon": row.lon, "free_places": row.free_places,
         "version": row.version})
+
+
+@use_case
+def set_answer_days(uow: UnitOfWork, network: str, days: int) -> None:
+    """The working days a case worker has to answer a proposal, from the next publication on
+    (the operator's command; audited in the network's trail)."""
+    row = uow.session.get(NetworkRow, network)
+    if row is None:
+        raise NotFound(f"There is no network {network}; load it first.")
+    if not 1 <= days <= 60:
+        raise Invalid([FieldProblem("days", "must be a whole number of working days, 1 to 60")])
+    row.answer_days = days
+    audit(uow, None, "answer_days", "network", network, network=network)

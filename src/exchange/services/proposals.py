@@ -3,6 +3,7 @@ and closing a round settles them into the ledger."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 
 from sqlalchemy import select
@@ -27,6 +28,7 @@ from exchange.persistence.rows import (
     UnitRow,
     now,
 )
+from exchange.services import notices
 from exchange.services.access import Actor, audit, audit_each, one, proposals, require
 from exchange.services.errors import Conflict, FieldProblem, Invalid
 from exchange.services.records import (
@@ -112,6 +114,7 @@ def accept(uow: UnitOfWork, actor: Actor, proposal_id: str, version: int) -> Pro
     case.status = move(case.status, CaseStatus.ACCEPTED, "case")
     unit = uow.session.get_one(UnitRow, row.unit_id)
     unit.status = move(unit.status, UnitStatus.RESERVED, "unit")
+    notices.proposal_accepted(uow, row)
     audit(uow, actor, "accept", "proposal", row.id)
     return proposal_view(uow, actor, row)
 
@@ -167,6 +170,7 @@ def confirm(uow: UnitOfWork, actor: Actor, proposal_id: str, version: int) -> Pr
     case.status = move(case.status, CaseStatus.HOUSED, "case")
     unit = uow.session.get_one(UnitRow, row.unit_id)
     unit.status, unit.let_at = move(unit.status, UnitStatus.LET, "unit"), row.confirmed_at
+    notices.contract_confirmed(uow, row)
     audit(uow, actor, "confirm", "proposal", row.id)
     return proposal_view(uow, actor, row)
 
@@ -186,8 +190,45 @@ def close_round(uow: UnitOfWork, actor: Actor, round_id: str, version: int) -> R
         elif proposal.status in (ProposalStatus.PROPOSED, ProposalStatus.ACCEPTED):
             end_proposal(uow, proposal)
     row.status, row.closed_at = move(row.status, RoundStatus.CLOSED, "round"), now()
+    notices.round_closed(uow, row)
     audit(uow, actor, "close", "round", row.id)
     return round_view(uow, row)
+
+
+def overdue(row: ProposalRow, today: dt.date | None = None) -> bool:
+    """Whether a proposal still waits for its answer after its last day to answer."""
+    return (row.status == ProposalStatus.PROPOSED and row.answer_by is not None
+            and row.answer_by < (today or now().date()))
+
+
+@use_case
+def list_overdue(uow: UnitOfWork, actor: Actor) -> list[ProposalOut]:
+    """The network's published proposals still unanswered after their deadline (the
+    coordinator), oldest deadline first."""
+    require(uow, actor, "list_overdue", "proposal", Role.COORDINATOR)
+    rows = list(uow.session.scalars(proposals(actor).where(
+        ProposalRow.status == ProposalStatus.PROPOSED, ProposalRow.published.is_(True),
+        ProposalRow.answer_by < now().date()).order_by(ProposalRow.answer_by, ProposalRow.id)
+        .limit(500)))
+    if rows:
+        audit_each(uow, actor, "read", "proposal", [row.id for row in rows])
+    return [proposal_view(uow, actor, row) for row in rows]
+
+
+@use_case
+def lapse(uow: UnitOfWork, actor: Actor, proposal_id: str, version: int) -> ProposalOut:
+    """The coordinator lets an overdue proposal lapse: its case and unit return to the pool,
+    and it does not count as the household's decline (the pair may be proposed again)."""
+    require(uow, actor, "lapse", "proposal", Role.COORDINATOR)
+    row = _find(uow, actor, proposal_id, "lapse")
+    check_version(row, version)
+    if not overdue(row):
+        raise Conflict(f"The proposal is {row.status}, with its answer due by "
+                       f"{row.answer_by or 'no date'}; only an unanswered proposal past its "
+                       "deadline can lapse.")
+    end_proposal(uow, row, ProposalStatus.LAPSED)
+    audit(uow, actor, "lapse", "proposal", row.id)
+    return proposal_view(uow, actor, row)
 
 
 #: How a list of proposals can be ordered (newest round first by default).
@@ -214,12 +255,14 @@ def proposal_view(uow: UnitOfWork, actor: Actor, row: ProposalRow) -> ProposalOu
         return ProposalForHousingOfficer(
             id=row.id, round=row.round_id, status=row.status, version=row.version, unit=unit.id,
             unit_label=(unit.address or {}).get("street") or pseudonym(unit.id),
+            answer_by=row.answer_by, overdue=overdue(row),
             household=HouseholdProfile(reference=row.id, move_in_from=case.move_in_from,
                                        **profile(case)))
     return ProposalForCoordinator(
         id=row.id, round=row.round_id, status=row.status, version=row.version, case=case.id,
         unit=unit.id, sending=case.municipality_code, receiving=unit.municipality_code,
-        published=row.published, decline_reason=row.decline_reason)
+        published=row.published, decline_reason=row.decline_reason, answer_by=row.answer_by,
+        overdue=overdue(row))
 
 
 def _for_case_worker(uow: UnitOfWork, row: ProposalRow, case: CaseRow,
@@ -244,7 +287,7 @@ def _for_case_worker(uow: UnitOfWork, row: ProposalRow, case: CaseRow,
         decline_reason=row.decline_reason, decline_comment=decline_comment(row),
         children=_children(case, row, schools, as_rules(
             uow, uow.session.get_one(RoundRow, row.round_id).network_id)),
-        zones=zones)
+        zones=zones, answer_by=row.answer_by, overdue=overdue(row))
 
 
 def _children(case: CaseRow, row: ProposalRow, schools: dict[str, SchoolRow],

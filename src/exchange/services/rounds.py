@@ -17,8 +17,10 @@ from sqlalchemy.exc import IntegrityError
 
 from exchange.domain.lifecycle import ProposalStatus, Role, RoundStatus, may_become, move
 from exchange.domain.model import Urgency
+from exchange.domain.working_days import add_working_days
 from exchange.formats import load_round
-from exchange.persistence.rows import CaseRow, ProposalRow, RoundRow, SolveRow, now
+from exchange.persistence.rows import CaseRow, NetworkRow, ProposalRow, RoundRow, SolveRow, now
+from exchange.services import notices
 from exchange.services.access import Actor, audit, one, require, round_scope
 from exchange.services.errors import Conflict
 from exchange.services.history_loading import HISTORY
@@ -165,10 +167,14 @@ def publish_round(uow: UnitOfWork, actor: Actor, round_id: str, version: int) ->
     check_version(row, version)
     if row.status != RoundStatus.SOLVED:
         raise Conflict(f"The round is {row.status}; only a solved round can be published.")
-    for proposal in uow.session.scalars(select(ProposalRow).where(
-            ProposalRow.round_id == row.id, ProposalRow.published.is_(False))):
-        proposal.published = True
+    days = uow.session.get_one(NetworkRow, row.network_id).answer_days
+    answer_by = add_working_days(now().date(), days)
+    published = list(uow.session.scalars(select(ProposalRow).where(
+        ProposalRow.round_id == row.id, ProposalRow.published.is_(False))))
+    for proposal in published:
+        proposal.published, proposal.answer_by = True, answer_by
     row.status, row.published_at = move(row.status, RoundStatus.PUBLISHED, "round"), now()
+    notices.round_published(uow, row, published)
     audit(uow, actor, "publish", "round", row.id)
     return round_view(uow, row)
 

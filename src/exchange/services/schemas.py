@@ -246,6 +246,9 @@ class ProposalForCaseWorker(_View):
     round: str
     status: ProposalStatus
     version: int
+    answer_by: dt.date | None = Field(
+        default=None, description="The last working day to answer (set when published).")
+    overdue: bool = Field(default=False, description="Still unanswered after answer_by.")
     case: str
     case_label: str = Field(description="Her own reference to the case, or its "
                             "pseudonym.")
@@ -267,6 +270,9 @@ class ProposalForHousingOfficer(_View):
     round: str
     status: ProposalStatus
     version: int
+    answer_by: dt.date | None = Field(
+        default=None, description="The last working day to answer (set when published).")
+    overdue: bool = Field(default=False, description="Still unanswered after answer_by.")
     unit: str
     unit_label: str = Field(description="The unit's street address, or its pseudonym.")
     household: HouseholdProfile
@@ -277,6 +283,9 @@ class ProposalForCoordinator(_View):
     round: str
     status: ProposalStatus
     version: int
+    answer_by: dt.date | None = Field(
+        default=None, description="The last working day to answer (set when published).")
+    overdue: bool = Field(default=False, description="Still unanswered after answer_by.")
     case: str
     unit: str
     sending: str

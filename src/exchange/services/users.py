@@ -143,31 +143,38 @@ def _refused(uow: UnitOfWork, token: str, action: str, kind: str) -> None:
 
 @use_case
 def session_actor(uow: UnitOfWork, secret: str) -> tuple[Actor, str] | None:
-    """The actor of a live session and its CSRF token, or None when it has ended."""
-    found = uow.session.execute(
-        _live_tokens().add_columns(WebSessionRow.csrf)
-        .join(WebSessionRow, WebSessionRow.token_id == TokenRow.id)
-        .where(WebSessionRow.digest == digest(secret), WebSessionRow.ended_at.is_(None),
-               WebSessionRow.expires_at > now())).first()
+    """The actor of a live session and its CSRF token, or None when it has ended (a session
+    opened with a token ends with the token; one opened through the provider names its user)."""
+    session = uow.session.scalars(select(WebSessionRow).where(
+        WebSessionRow.digest == digest(secret), WebSessionRow.ended_at.is_(None),
+        WebSessionRow.expires_at > now())).first()
+    if session is None:
+        return None
+    statement = (_live_tokens().where(TokenRow.id == session.token_id)
+                 if session.token_id is not None else
+                 select(UserRow, MunicipalityRow.network_id)
+                 .join(MunicipalityRow, MunicipalityRow.code == UserRow.municipality_code)
+                 .where(UserRow.id == session.user_id))
+    found = uow.session.execute(statement).first()
     if found is None:
         return None
-    user, network, _token, csrf = found
-    return _actor(user, network), csrf
+    return _actor(found[0], found[1]), session.csrf
 
 
 @use_case
-def end_session(uow: UnitOfWork, secret: str) -> None:
-    """Sign out: the session's cookie is worthless from now on."""
-    found = uow.session.execute(
-        select(WebSessionRow, UserRow, MunicipalityRow.network_id)
-        .join(TokenRow, TokenRow.id == WebSessionRow.token_id)
-        .join(UserRow, UserRow.id == TokenRow.user_id)
-        .join(MunicipalityRow, MunicipalityRow.code == UserRow.municipality_code)
-        .where(WebSessionRow.digest == digest(secret))).first()
-    if found is not None and found[0].ended_at is None:
-        session, user, network = found
-        session.ended_at = now()
-        audit(uow, _actor(user, network), "sign_out", "session")
+def end_session(uow: UnitOfWork, secret: str) -> str | None:
+    """Sign out: the session's cookie is worthless from now on. The network whose identity
+    provider signed her in, if one did (to sign out there too)."""
+    session = uow.session.scalars(select(WebSessionRow).where(
+        WebSessionRow.digest == digest(secret))).first()
+    if session is None or session.ended_at is not None:
+        return None
+    user_id = session.user_id or uow.session.scalar(
+        select(TokenRow.user_id).where(TokenRow.id == session.token_id))
+    user = uow.session.get_one(UserRow, user_id)
+    session.ended_at = now()
+    audit(uow, _actor(user, _network(uow, user.id) or ""), "sign_out", "session")
+    return session.provider
 
 
 def _owner(uow: UnitOfWork, token: str) -> tuple[Actor, int] | None:

@@ -7,12 +7,21 @@ from importlib.resources import files
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from exchange.web.pages import cases, common, coordinator, health, proposals, units
+from exchange.web.pages import (
+    cases,
+    common,
+    coordinator,
+    health,
+    identity,
+    people,
+    proposals,
+    units,
+)
 
 
 def install(app: FastAPI) -> None:
     """Add the pages and their assets (served by the app: nothing is fetched elsewhere)."""
     app.mount("/static", StaticFiles(directory=str(files("exchange.web") / "static")),
               name="static")
-    for module in (common, coordinator, units, cases, proposals, health):
+    for module in (common, identity, coordinator, people, units, cases, proposals, health):
         app.include_router(module.router)

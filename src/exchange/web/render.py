@@ -71,9 +71,9 @@ templates.env.globals.update(with_query=with_query, rooms=rooms, zones_json=zone
 #: Nothing from elsewhere: every script, style and picture is served by the app itself (map
 #: tiles alone may come from the host an operator configured, see `policy`).
 POLICY = ("default-src 'self'; img-src 'self' data:{tiles}; object-src 'none'; "
-          "base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+          "base-uri 'none'; frame-ancestors 'none'; form-action 'self'{forms}")
 HEADERS = {
-    "Content-Security-Policy": POLICY.format(tiles=""),
+    "Content-Security-Policy": POLICY.format(tiles="", forms=""),
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",  # pages hold personal data: never kept in a shared cache
@@ -98,17 +98,18 @@ def page(request: Request, template: str, status: int = 200, **context: Any) -> 
         "csrf": getattr(request.state, "csrf", None), "here": request.url.path, **context},
         status_code=status)
     response.headers.update(HEADERS)
-    response.headers["Content-Security-Policy"] = policy(request.app.state.settings.map_tiles)
+    response.headers["Content-Security-Policy"] = policy(
+        request.app.state.settings.map_tiles, getattr(request.app.state, "sign_out_origins", ""))
     return response
 
 
-def policy(tiles: str | None) -> str:
-    """The pages' content security policy: the app's own files, and the tile host when one is
-    configured (`EXCHANGE_MAP_TILES`)."""
-    if not tiles:
-        return POLICY.format(tiles="")
-    parts = urlsplit(tiles.replace("{s}", "*"))
-    return POLICY.format(tiles=f" {parts.scheme}://{parts.netloc}")
+def policy(tiles: str | None, sign_out: str = "") -> str:
+    """The pages' content security policy: the app's own files, the tile host when one is
+    configured (`EXCHANGE_MAP_TILES`), and the identity providers' hosts for the sign-out form,
+    which leads on to them."""
+    parts = urlsplit((tiles or "").replace("{s}", "*"))
+    host = f" {parts.scheme}://{parts.netloc}" if tiles else ""
+    return POLICY.format(tiles=host, forms=f" {sign_out}" if sign_out else "")
 
 
 def redirect(url: str) -> Response:

@@ -23,6 +23,7 @@ from exchange.services.users import session_actor
 
 SESSION_COOKIE = "__Host-exchange-session"
 SIGN_IN_COOKIE = "__Host-exchange-sign-in"
+FLOW_COOKIE = "__Host-exchange-provider-flow"  # a sign-in through the provider under way
 LANG_COOKIE = "exchange-lang"
 
 

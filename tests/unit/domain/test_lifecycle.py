@@ -51,6 +51,6 @@ def test_final_statuses_and_where_a_solve_may_start():
     assert {s for kind in MOVES for s in kind if is_final(s)} == {
         CaseStatus.HOUSED, CaseStatus.WITHDRAWN, UnitStatus.LET, UnitStatus.WITHDRAWN,
         RoundStatus.CLOSED, ProposalStatus.DECLINED, ProposalStatus.CONFIRMED,
-        ProposalStatus.EXPIRED}
+        ProposalStatus.EXPIRED, ProposalStatus.LAPSED}
     assert set(may_become(RoundStatus.SOLVING)) == {RoundStatus.OPEN, RoundStatus.SOLVED,
                                                     RoundStatus.PUBLISHED}

@@ -24,6 +24,13 @@ def list_proposals(uow: UowDep, actor: ActorDep, paging: PagingDep, search: Sear
     return proposals.list_proposals(uow, actor, paging, round, status, search=search)
 
 
+@router.get("/overdue", responses=LIST)
+def list_overdue(uow: UowDep, actor: ActorDep) -> list[ProposalOut]:
+    """Published proposals still unanswered after their last day to answer (the
+    coordinator)."""
+    return proposals.list_overdue(uow, actor)
+
+
 @router.get("/{proposal_id}", responses=READ)
 def get_proposal(uow: UowDep, actor: ActorDep, proposal_id: str) -> ProposalOut:
     return proposals.get_proposal(uow, actor, proposal_id)
@@ -51,3 +58,10 @@ def decline(uow: UowDep, actor: ActorDep, proposal_id: str, body: Decline) -> Pr
 def confirm(uow: UowDep, actor: ActorDep, proposal_id: str, body: Versioned) -> ProposalOut:
     """The contract is signed (housing officers)."""
     return proposals.confirm(uow, actor, proposal_id, body.version)
+
+
+@router.post("/{proposal_id}/lapse", responses=CHANGE)
+def lapse(uow: UowDep, actor: ActorDep, proposal_id: str, body: Versioned) -> ProposalOut:
+    """Let an overdue proposal lapse: its case and unit return to the pool, and it does not
+    count as the household's decline (the coordinator)."""
+    return proposals.lapse(uow, actor, proposal_id, body.version)

@@ -12,6 +12,7 @@ from exchange.data import localities, municipalities
 from exchange.domain.lifecycle import Role
 from exchange.http.deps import UowDep, database_of
 from exchange.http.throttle import client_address, retry_after
+from exchange.services.identities import network_name
 from exchange.services.network import Trail, audit_trail
 from exchange.services.records import Paging
 from exchange.services.todo import todo
@@ -56,12 +57,24 @@ def start(request: Request, uow: UowDep, actor: PageActorDep) -> Response:
     return page(request, "start.html", items=todo(uow, actor))
 
 
-@router.get("/sign-in")
-def sign_in_form(request: Request, next: str | None = None) -> Response:
+def _sign_in_page(request: Request, next: str, status: int = 200, failed: bool = False
+                  ) -> Response:
+    """The sign-in page: a button per network's identity provider, and the token form unless
+    `EXCHANGE_TOKEN_SIGN_IN` turned it off."""
+    settings = request.app.state.settings
+    with database_of(request).unit_of_work() as uow:
+        buttons = [(network, provider.name or network_name(uow, network) or network)
+                   for network, provider in settings.oidc.items()]
     nonce = new_sign_in_nonce()
-    response = page(request, "sign_in.html", nonce=nonce, next=local(next))
+    response = page(request, "sign_in.html", status, nonce=nonce, next=next, failed=failed,
+                    providers=buttons, token_sign_in=settings.token_sign_in)
     set_cookie(response, SIGN_IN_COOKIE, nonce, max_age=3600)
     return response
+
+
+@router.get("/sign-in")
+def sign_in_form(request: Request, next: str | None = None) -> Response:
+    return _sign_in_page(request, local(next))
 
 
 @router.post("/sign-in")
@@ -69,25 +82,23 @@ def sign_in(request: Request, token: Annotated[str, Form(max_length=200)],
             nonce: Annotated[str, Form(max_length=100)],
             next: Annotated[str, Form(max_length=500)] = "/app") -> Response:
     """Exchange a token for a session; a wrong token is refused without saying more."""
+    if not request.app.state.settings.token_sign_in:
+        return error_page(request, 404)
     if not same(nonce, request.cookies.get(SIGN_IN_COOKIE)):
         return error_page(request, 403, "csrf")
-    limit, address = request.app.state.sign_in_limit, client_address(request)
-    if wait := limit.wait(address):
-        response = page(request, "error.html", 429, title="error.429.title",
-                        message="error.429.text", minutes=math.ceil(wait / 60))
-        response.headers.update(retry_after(wait))
-        return response
     with database_of(request).unit_of_work() as uow:
         opened = open_session(uow, token.strip(), request.app.state.settings.session_hours)
     if opened is None:
+        limit, address = request.app.state.sign_in_limit, client_address(request)
+        if wait := limit.wait(address):
+            response = page(request, "error.html", 429, title="error.429.title",
+                            message="error.429.text", minutes=math.ceil(wait / 60))
+            response.headers.update(retry_after(wait))
+            return response
         limit.failed(address)
-        fresh = new_sign_in_nonce()
-        response = page(request, "sign_in.html", 401, nonce=fresh, next=local(next),
-                        failed=True)
-        set_cookie(response, SIGN_IN_COOKIE, fresh, max_age=3600)
-        return response
+        return _sign_in_page(request, local(next), 401, failed=True)
     secret, _actor = opened
-    _end_session(request)  # one session per browser
+    end_browser_session(request)  # one session per browser
     response = redirect(local(next))
     set_cookie(response, SESSION_COOKIE, secret,
                max_age=int(request.app.state.settings.session_hours * 3600))
@@ -97,17 +108,23 @@ def sign_in(request: Request, token: Annotated[str, Form(max_length=200)],
 
 @router.post("/sign-out")
 def sign_out(request: Request, actor: PageActorDep, form: FormDep) -> Response:
-    _end_session(request)
-    response = redirect("/sign-in?signed_out=1")
+    """End the session here, and at the identity provider when it signed her in."""
+    network = end_browser_session(request)
+    settings = request.app.state.settings
+    after = (settings.public_url or str(request.base_url)).rstrip("/") + "/sign-in?signed_out=1"
+    provider = settings.oidc.get(network) if network else None
+    there = request.app.state.oidc.end_session_url(provider, after) if provider else None
+    response = redirect(there or "/sign-in?signed_out=1")
     response.delete_cookie(SESSION_COOKIE, path="/", secure=True, httponly=True)
     return response
 
 
-def _end_session(request: Request) -> None:
-    """End the session this browser holds, if any."""
+def end_browser_session(request: Request) -> str | None:
+    """End the session this browser holds, if any; the network whose provider signed it in."""
     if secret := request.cookies.get(SESSION_COOKIE):
         with database_of(request).unit_of_work() as uow:
-            end_session(uow, secret)
+            return end_session(uow, secret)
+    return None
 
 
 @router.get("/lang/{lang}")

@@ -79,12 +79,14 @@ def round_page(request: Request, uow: UowDep, actor: PageActorDep, round_id: str
     members = outcomes.overview(uow, actor)
     flows = outcomes.flows(uow, actor, round_id)
     listed = proposals.list_proposals(uow, actor, Paging(PAGE, offset), round_id)
+    late = [p for p in proposals.list_overdue(uow, actor) if p.round == round_id]
     ledger = outcomes.round_ledger(uow, actor, round_id) if view.status in (
         RoundStatus.PUBLISHED, RoundStatus.CLOSED) else None
     return page(request, "round.html", round=view, map=flow_map(members, flows),
                 flows=flows, matrix=flow_matrix(flows), names={m.code: m.name for m in members},
                 proposals=listed.items, total=listed.total, offset=offset, size=PAGE,
-                ledger=ledger, progress=progress_text(view.progress, translator(request)))
+                ledger=ledger, progress=progress_text(view.progress, translator(request)),
+                overdue=late)
 
 
 @router.get("/rounds/{round_id}/progress")

@@ -93,3 +93,10 @@ def confirm_question(request: Request, uow: UowDep, actor: PageActorDep,
 def confirm(uow: UowDep, actor: PageActorDep, form: FormDep, proposal_id: str) -> Response:
     proposals.confirm(uow, actor, proposal_id, forms.version_of(form))
     return redirect(f"/app/proposals?done=confirmed#{proposal_id}")
+
+
+@router.post("/proposals/{proposal_id}/lapse")
+def lapse(uow: UowDep, actor: PageActorDep, form: FormDep, proposal_id: str) -> Response:
+    """The coordinator lets an overdue proposal lapse (from the round's page)."""
+    lapsed = proposals.lapse(uow, actor, proposal_id, forms.version_of(form))
+    return redirect(f"/app/rounds/{lapsed.round}?done=lapsed#overdue")
