@@ -70,18 +70,19 @@ def test_a_round_with_provider_sign_in_deadlines_lapsing_and_notices(world, cont
     served, provider, mail = world
     coordinator = context.new_page()
     sign_in(coordinator, served, HUDDINGE, "coordinator")
-    coordinator.get_by_role("link", name="Matchningsomgångar").click()
+    coordinator.get_by_role("link", name="Matchningsomgångar", exact=True).click()
     coordinator.get_by_label("Månad").fill("2026-12")
     coordinator.get_by_role("button", name="Öppna omgången").click()
     coordinator.get_by_role("button", name="Matcha", exact=True).click()
     expect(coordinator.locator("#round-status")).to_have_text("Matchad, ej publicerad",
                                                               timeout=120_000)
-    made = served.get(HUDDINGE, "coordinator", "/proposals", limit=200)["items"]
+    made = served.get(HUDDINGE, "coordinator", "/proposals", limit=200,
+                      round="sodertorn-2026-12")["items"]
     sender = Counter(p["sending"] for p in made).most_common(1)[0][0]
     first, second = [p for p in made if p["sending"] == sender][:2]
 
     # the coordinator registers Anna, a case worker of the sending member, by her e-mail
-    coordinator.get_by_role("link", name="Personer").click()
+    coordinator.get_by_role("link", name="Personer", exact=True).click()
     coordinator.get_by_label("Namn").fill("Anna Andersson")
     coordinator.get_by_label("E-post").fill(ANNA)
     coordinator.get_by_label("Roll").select_option("case_worker")
@@ -89,7 +90,8 @@ def test_a_round_with_provider_sign_in_deadlines_lapsing_and_notices(world, cont
     coordinator.get_by_role("button", name="Registrera").click()
     expect(coordinator.get_by_role("status")).to_contain_text("registrerad")
     coordinator.goto(f"{served.url}/app/rounds/sodertorn-2026-12")
-    coordinator.get_by_role("button", name="Publicera förslagen").click()
+    coordinator.get_by_role("link", name="Publicera förslagen", exact=True).click()
+    coordinator.get_by_role("button", name="Ja, publicera förslagen").click()
     expect(coordinator.get_by_role("status")).to_contain_text("publicerat")
 
     published = wait_for_mail(mail, ANNA, "Nya bostadsförslag")
@@ -101,11 +103,12 @@ def test_a_round_with_provider_sign_in_deadlines_lapsing_and_notices(world, cont
     anna = context.browser.new_context(viewport={"width": 1024, "height": 1366})
     apage = anna.new_page()
     sign_in_with_provider(apage, served.url, ANNA)
-    apage.get_by_role("link", name="Bostadsförslag").click()
+    apage.get_by_role("link", name="Bostadsförslag", exact=True).click()
     card = apage.locator(f"article#{first['id']}")
     expect(card.locator(".deadline")).to_have_text(f"Svara senast {due}")
     shoot(apage, "case-worker-deadline")
-    card.get_by_role("button", name="Hushållet tackar ja").click()
+    card.get_by_role("link", name="Hushållet tackar ja", exact=True).click()
+    apage.get_by_role("button", name="Ja, hushållet tackar ja").click()
     expect(apage.get_by_role("status")).to_contain_text("accepterat")
     accepted = wait_for_mail(mail, f"housing-officer.{first['receiving']}@sodertorn.example",
                              "accepterats")
@@ -129,15 +132,17 @@ def test_a_round_with_provider_sign_in_deadlines_lapsing_and_notices(world, cont
     officer = context.browser.new_context()
     opage = officer.new_page()
     sign_in(opage, served, first["receiving"], "housing_officer")
-    opage.get_by_role("link", name="Förslag på mina bostäder").click()
-    opage.locator(f"tr#{first['id']}").get_by_role("button", name="Kontrakt skrivet").click()
+    opage.get_by_role("link", name="Förslag på mina bostäder", exact=True).click()
+    opage.locator(f"tr#{first['id']}").get_by_role("link", name="Kontrakt skrivet").click()
+    opage.get_by_role("button", name="Ja, kontraktet är skrivet").click()
     expect(opage.get_by_role("status")).to_contain_text("bekräftat")
     officer.close()
     assert "är bekräftat" in wait_for_mail(mail, ANNA, "Ett kontrakt är bekräftat")
 
     coordinator.goto(f"{served.url}/app/rounds/sodertorn-2026-12")
     coordinator.once("dialog", lambda dialog: dialog.accept())
-    coordinator.get_by_role("button", name="Stäng omgången").click()
+    coordinator.get_by_role("link", name="Stäng omgången", exact=True).click()
+    coordinator.get_by_role("button", name="Ja, stäng och bokför").click()
     expect(coordinator.get_by_role("status")).to_contain_text("bokförda")
     summary = wait_for_mail(mail, f"coordinator.{HUDDINGE}@sodertorn.example", "är stängd")
     assert "1 bekräftad flytt" in summary and "Förfallna: 1." in summary
@@ -159,7 +164,8 @@ def _every_notice_says_only_counts(served, mail: MailServer) -> None:
     messages = list(mail.messages)
     assert messages and all(conforms(m, NETWORK, served.url) for m in messages)
     every = "\n".join(text_of(m) for m in messages)
-    made = served.get(HUDDINGE, "coordinator", "/proposals", limit=200)["items"]
+    made = served.get(HUDDINGE, "coordinator", "/proposals", limit=200,
+                      round="sodertorn-2026-12")["items"]
     for word in {p["id"] for p in made} | {p["case"] for p in made} | {p["unit"] for p in made}:
         assert word not in every
     kinds = Counter(re.sub(r"\d{4}-\d{2}-\d{2}", "DATE", m["Subject"]) for m in messages)

@@ -90,7 +90,8 @@ def test_the_flow_uses_pkce_state_and_nonce(service, provider) -> None:
 def test_a_registered_person_signs_in_and_out_through_the_provider(service, provider) -> None:
     client, answer = sign_in(service, provider, ANNA.upper())  # the e-mail in any case
     assert answer.status_code == 303 and answer.headers["location"] == "/app/proposals"
-    assert client.get("/app").headers["location"] == "/app/cases"
+    start = client.get("/app")  # her start page, a case worker's
+    assert start.status_code == 200 and 'href="/app/cases"' in start.text
     assert ("sign_in", "identity", "ok") in audit_actions(service)
     signed_out = client.post("/sign-out", data={"_csrf": csrf_of(client, "/app/cases")})
     there = signed_out.headers["location"]
@@ -117,7 +118,9 @@ def test_an_unregistered_person_gets_a_clear_page_an_audit_entry_and_no_access(s
 def test_a_mapped_group_registers_its_member_at_her_first_sign_in(service, provider) -> None:
     client, answer = sign_in(service, provider, "berit")
     assert answer.status_code == 303
-    assert client.get("/app").headers["location"] == "/app/units"
+    start = client.get("/app")  # her start page, a housing officer's
+    assert start.status_code == 200 and 'href="/app/units"' in start.text
+    assert 'href="/app/cases"' not in start.text
     people = service.as_("0126", "coordinator").get("/people").json()["items"]
     berit = next(p for p in people if p["subject"] == "berit")
     assert (berit["role"], berit["municipality"]) == ("housing_officer", "0127")

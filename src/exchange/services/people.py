@@ -18,7 +18,10 @@ from exchange.services.schemas import Page, _Input, _View
 from exchange.services.unit_of_work import UnitOfWork, use_case
 
 Language = Literal["sv", "en"]
-_EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+#: Something@somewhere.tld, without spaces or control characters (written out rather than \s,
+#: which regex engines read differently: the schema and the check must agree).
+_PART = r"[^@\x00-\x20\x7f-\x9f\u2028\u2029]+"
+_EMAIL = rf"^{_PART}@{_PART}\.{_PART}$"
 
 
 class PersonCreate(_Input):
@@ -28,7 +31,7 @@ class PersonCreate(_Input):
 
     name: str = Field(min_length=1, max_length=200)
     role: Role
-    municipality: str = Field(pattern=r"^\d{4}$")
+    municipality: str = Field(pattern=r"^[0-9]{4}$")
     email: str = Field(max_length=320, pattern=_EMAIL,
                        description="Her e-mail; she signs in with it and gets notices there.")
     subject: str | None = Field(default=None, min_length=1, max_length=255,
