@@ -57,7 +57,8 @@ def list_cases(uow: UnitOfWork, actor: Actor, paging: Paging,
                search: Search | None = None) -> Page[CaseOut]:
     """The cases the caller reaches (her own, or the network's for the coordinator), with
     those of a status or urgency, holding the words searched for (her own reference, the
-    pseudonym), in the order asked for (`SORTS`; the oldest posted first by default)."""
+    pseudonym), in the order asked for (`SORTS`; by default the live cases first, the most
+    urgent and longest waiting first)."""
     require(uow, actor, "list", "case", Role.CASE_WORKER, Role.COORDINATOR)
     statement = select(CaseRow).where(case_scope(actor))
     if status is not None:
@@ -66,7 +67,7 @@ def list_cases(uow: UnitOfWork, actor: Actor, paging: Paging,
         statement = statement.where(CaseRow.urgency == urgency.value)
     mine = actor.role is Role.CASE_WORKER
     rows, total = listed(uow, statement, search or Search(), paging, sorts=SORTS,
-                         default=(CaseRow.created_at, CaseRow.id),
+                         default=(CaseRow.status.in_(FINISHED), *SORTS["urgency"], CaseRow.id),
                          words_of=lambda row: _words(row, mine))
     if rows:
         audit_each(uow, actor, "read", "case", [row.id for row in rows])
@@ -127,6 +128,8 @@ def withdraw_case(uow: UnitOfWork, actor: Actor, case_id: str, version: int) -> 
 
 
 URGENCY_RANK = {u.value: rank for rank, u in enumerate(Urgency)}
+#: Cases past matching (housed, withdrawn), listed after the live ones by default.
+FINISHED = [s for s in CaseStatus if is_final(s)]
 #: How a list of cases can be ordered.
 SORTS: Sorts = {
     "urgency": (case(URGENCY_RANK, value=CaseRow.urgency), CaseRow.waiting_since),

@@ -107,9 +107,15 @@ def _case_row(uow: UnitOfWork, past: PastCase, housed: PastProposal | None) -> C
     row = CaseRow(id=new_id("case"), municipality_code=case.municipality, status=status,
                   urgency=case.urgency.value, waiting_since=case.waiting_since,
                   created_at=past.posted_at, updated_at=changed)
-    store_case_spec(uow, row, case.model_dump(mode="json", exclude={
-        "id", "municipality", "declined_units"}))
+    store_case_spec(uow, row, {**case.model_dump(mode="json", exclude={
+        "id", "municipality", "declined_units"}), "reference": _reference(past)})
     return row
+
+
+def _reference(past: PastCase) -> str:
+    """A case-file number as a municipality writes one: "0127-2025-000457" (six digits, so
+    never one of a round file's five-digit numbers)."""
+    return f"{past.case.municipality}-{past.posted_at:%Y}-{past.case.id.rsplit('-', 1)[-1]}"[:60]
 
 
 def _unit_row(past: PastUnit, let_at: object) -> UnitRow:

@@ -26,6 +26,8 @@ from exchange.services.unit_of_work import UnitOfWork, use_case
 RANK = {Urgency.ACUTE.value: 0, Urgency.HIGH.value: 1, Urgency.NORMAL.value: 2}
 PLEDGE_ENDS_WITHIN = dt.timedelta(days=30)
 IDLE_AFTER = dt.timedelta(days=30)
+#: Open cases without a reference named one by one; more are one line with their count.
+MISSING_NAMED = 3
 
 
 @use_case
@@ -59,12 +61,19 @@ def _case_worker(uow: UnitOfWork, actor: Actor) -> list[TodoItem]:
             items.append(TodoItem(kind=f"unplaced.{unplaced[case.id]}", rank=3 + RANK[
                 case.urgency], subject=case.id, label=_case_label(case), urgency=case.urgency,
                 href=f"/app/cases/{case.id}"))
-        if _reference(case) is None:
-            items.append(TodoItem(kind="missing", rank=6, subject=case.id, label=_case_label(case),
-                                  urgency=case.urgency, href=f"/app/cases/{case.id}/edit"))
+    items += _missing_references([case for case in active if _reference(case) is None])
     if active:
         audit_each(uow, actor, "read", "case", sorted({c.id for c in active}))
     return items
+
+
+def _missing_references(cases: list[CaseRow]) -> list[TodoItem]:
+    """Open cases without her own reference: each named while they are few, else one line."""
+    if len(cases) > MISSING_NAMED:
+        return [TodoItem(kind="missing_many", rank=6, subject="cases",
+                         count=len(cases), href="/app/cases?status=open")]
+    return [TodoItem(kind="missing", rank=6, subject=case.id, label=_case_label(case),
+                     urgency=case.urgency, href=f"/app/cases/{case.id}/edit") for case in cases]
 
 
 def _reference(case: CaseRow) -> str | None:
