@@ -12,9 +12,9 @@ per client), as people reading pages do; without it every client asks again at o
 measures the service saturated.
 
 With `--during-solve REGION:N` (say sweden:10000) the network is instead a generated round of
-that region with N cases and N units, and the table is printed twice: with its round open, and
-while the service solves it (the reads start once the solve's worker is at work). The solve's
-outcome, time and peak memory follow.
+that region with N cases and N units, and the table is printed twice: with its round open (for
+--seconds), and while the service solves it, from the moment its worker is at work until its
+result is stored. The solve's outcome, time and peak memory follow.
 """
 
 from __future__ import annotations
@@ -85,10 +85,15 @@ def main() -> None:
                                   headers=coordinator).json()["id"]
             _print(*_load(base, tokens, round_id, args), args, url, "its round open")
             began = _solving(base, round_id, coordinator)
-            timings, errors = _load(base, tokens, round_id, args)
-            still = httpx.get(f"{base}/rounds/{round_id}", headers=coordinator).json()
-            _print(timings, errors, args, url, f"while {args.during_solve} is solved")
-            _report(base, round_id, coordinator, began, still["status"] == "solving")
+            ended = threading.Event()
+            watcher = threading.Thread(target=_watch, args=(base, round_id, coordinator,
+                                                            ended))
+            watcher.start()
+            timings, errors = _load(base, tokens, round_id, args, ended)
+            watcher.join()
+            _print(timings, errors, args, url, f"while {args.during_solve} is solved and "
+                   "its result stored", time.monotonic() - began)
+            _report(base, round_id, coordinator, began)
         finally:
             server.terminate()
             server.wait()
@@ -119,21 +124,29 @@ def _generated(env: dict[str, str], spec: str, folder: Path) -> dict[tuple[str, 
 def _solving(base: str, round_id: str, coordinator: dict[str, str]) -> float:
     """Start the round's solve; return when its worker is at work, with the time it began."""
     began = time.monotonic()
-    httpx.post(f"{base}/rounds/{round_id}/solve", headers=coordinator).raise_for_status()
-    while httpx.get(f"{base}/rounds/{round_id}", headers=coordinator).json()[
-            "progress"] in ("queued", "solving"):
-        time.sleep(0.2)
+    with httpx.Client(base_url=base, headers=coordinator, timeout=300) as http:
+        http.post(f"/rounds/{round_id}/solve").raise_for_status()
+        print(f"the request to solve (the network's snapshot) took "
+              f"{time.monotonic() - began:.1f} s")
+        while http.get(f"/rounds/{round_id}").json()["progress"] in ("queued", "solving"):
+            time.sleep(0.2)
     return began
 
 
-def _report(base: str, round_id: str, coordinator: dict[str, str], began: float,
-            throughout: bool) -> None:
-    """Wait for the solve to end, and say how it ended."""
-    while (state := httpx.get(f"{base}/rounds/{round_id}", headers=coordinator).json())[
-            "status"] == "solving":
-        time.sleep(0.5)
-    print(f"the solve {'ran through the whole measurement' if throughout else 'ended early'}; "
-          f"{time.monotonic() - began:.0f} s from the request: {state['progress']}")
+def _watch(base: str, round_id: str, coordinator: dict[str, str],
+           ended: threading.Event) -> None:
+    """Set `ended` once the round is no longer solving (its result stored, or given back)."""
+    with httpx.Client(base_url=base, headers=coordinator, timeout=120) as http:
+        while http.get(f"/rounds/{round_id}").json()["status"] == "solving":
+            time.sleep(0.5)
+    ended.set()
+
+
+def _report(base: str, round_id: str, coordinator: dict[str, str], began: float) -> None:
+    """Say how the solve ended."""
+    state = httpx.get(f"{base}/rounds/{round_id}", headers=coordinator, timeout=120).json()
+    print(f"the solve ended {time.monotonic() - began:.0f} s after the request: "
+          f"{state['progress']}")
 
 
 def _prepare(env: dict[str, str]) -> tuple[dict[tuple[str, str], str], str]:
@@ -166,7 +179,9 @@ def _prepare(env: dict[str, str]) -> tuple[dict[tuple[str, str], str], str]:
 
 
 def _load(base: str, tokens: dict[tuple[str, str], str], round_id: str,
-          args: argparse.Namespace) -> tuple[dict[str, list[float]], dict[str, int]]:
+          args: argparse.Namespace, ended: threading.Event | None = None
+          ) -> tuple[dict[str, list[float]], dict[str, int]]:
+    """Let the clients read for `args.seconds`, or until `ended` is set when one is given."""
     timings: dict[str, list[float]] = defaultdict(list)
     errors: dict[str, int] = defaultdict(int)
     clients = args.clients
@@ -181,7 +196,7 @@ def _load(base: str, tokens: dict[tuple[str, str], str], round_id: str,
                 stop_at.append(time.monotonic() + args.seconds)
             time.sleep(pause.uniform(0, args.think))  # people do not all start at once
             j = i
-            while time.monotonic() < stop_at[0]:
+            while not ended.is_set() if ended else time.monotonic() < stop_at[0]:
                 role, path = READS[j % len(READS)]
                 j += 1
                 headers = {"Authorization": f"Bearer {tokens[(member, role)]}"}
@@ -204,9 +219,11 @@ def _load(base: str, tokens: dict[tuple[str, str], str], round_id: str,
 
 
 def _print(timings: dict[str, list[float]], errors: dict[str, int],
-           args: argparse.Namespace, url: str, when: str = "") -> None:
+           args: argparse.Namespace, url: str, when: str = "",
+           seconds: float | None = None) -> None:
+    seconds = seconds or args.seconds
     thinking = f", pausing {args.think:g} s on average" if args.think else ""
-    table = Table(title=f"{args.clients} concurrent clients{thinking} for {args.seconds:.0f} s "
+    table = Table(title=f"{args.clients} concurrent clients{thinking} for {seconds:.0f} s "
                   f"on {url.split(':')[0]} (loopback, {os.cpu_count()} cores)"
                   + (f", {when}" if when else ""))
     for column in ("endpoint", "requests", "errors", "p50 ms", "p95 ms", "p99 ms", "max ms"):
@@ -218,7 +235,7 @@ def _print(timings: dict[str, list[float]], errors: dict[str, int],
         table.add_row(key, *_row(values, errors.get(key, 0)))
     table.add_row("all", *_row(sorted(everything), sum(errors.values())))
     Console().print(table)
-    print(f"throughput: {len(everything) / args.seconds:.0f} requests/s")
+    print(f"throughput: {len(everything) / seconds:.0f} requests/s")
 
 
 def _row(values: list[float], errors: int) -> list[str]:

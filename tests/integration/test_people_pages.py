@@ -54,3 +54,56 @@ def test_a_person_turns_notices_off_and_chooses_english(service) -> None:
     assert saved.status_code == 303
     me = service.as_("0127", "housing_officer").get("/me/preferences").json()
     assert (me["language"], me["notices"]) == ("en", False)
+
+
+def _person(service: Service, email: str) -> dict:
+    people = service.as_("0126", "coordinator").get("/people", params={"limit": 200}).json()
+    return next(p for p in people["items"] if p["email"] == email)
+
+
+def test_a_person_who_leaves_is_removed_after_a_question_and_signed_out_at_once(service) -> None:
+    officer = sign_in(service, "0127", "housing_officer")
+    assert officer.get("/app/units").status_code == 200
+    coordinator = sign_in(service, "0126", "coordinator")
+    person = _person(service, "housing-officer.0127@sodertorn.example")
+    listed = coordinator.get("/app/people").text
+    assert f'href="/app/people/{person["id"]}/remove"' in listed
+    me = _person(service, "coordinator.0126@sodertorn.example")
+    assert f'href="/app/people/{me["id"]}/remove"' not in listed  # never herself
+    question = coordinator.get(f"/app/people/{person['id']}/remove")
+    assert question.status_code == 200 and "Ta bort åtkomsten" in question.text
+    assert _person(service, person["email"])["removed_at"] is None  # asking changed nothing
+    done = coordinator.post(f"/app/people/{person['id']}/remove",
+                            data={"_csrf": csrf_of(coordinator, "/app/people")})
+    assert done.status_code == 303 and done.headers["location"] == "/app/people?done=removed"
+    assert officer.get("/app/units").status_code == 303  # her page session is over
+    assert service.as_("0127", "housing_officer").get("/units").status_code == 401  # her token
+    assert "Borttagen" in coordinator.get("/app/people").text
+    assert _person(service, person["email"])["removed_at"] is not None
+    assert ("remove", "user", "ok") in audit_actions(service)
+
+
+def test_removal_is_the_coordinators_in_her_own_network_and_never_of_herself(service) -> None:
+    worker = _person(service, "case-worker.0126@sodertorn.example")
+    assert service.as_("0126", "case_worker").post(
+        f"/people/{worker['id']}/remove").status_code == 403
+    me = _person(service, "coordinator.0126@sodertorn.example")
+    assert service.as_("0126", "coordinator").post(f"/people/{me['id']}/remove").status_code == 409
+    assert service.as_("0126", "coordinator").post("/people/999999/remove").status_code == 404
+    assert service.as_("0126", "case_worker").get("/cases").status_code == 200  # still in
+
+
+def test_a_removed_person_registered_again_is_the_same_person_with_her_new_role(service) -> None:
+    coordinator = service.as_("0126", "coordinator")
+    worker = _person(service, "case-worker.0126@sodertorn.example")
+    assert coordinator.post(f"/people/{worker['id']}/remove").status_code == 200
+    again = coordinator.post("/people", json={
+        "name": "Åsa", "role": "housing_officer", "municipality": "0127",
+        "email": worker["email"].upper()})
+    assert again.status_code == 201, again.text
+    back = again.json()
+    assert (back["id"], back["role"], back["removed_at"]) == (worker["id"], "housing_officer",
+                                                              None)
+    clash = coordinator.post("/people", json={
+        "name": "Åsa", "role": "case_worker", "municipality": "0126", "email": worker["email"]})
+    assert clash.status_code == 409  # registered now: a second one is refused

@@ -126,6 +126,23 @@ def test_a_mapped_group_registers_its_member_at_her_first_sign_in(service, provi
     assert (berit["role"], berit["municipality"]) == ("housing_officer", "0127")
 
 
+def test_a_removed_person_is_let_in_by_neither_her_e_mail_nor_her_group(service, provider):
+    client, _ = sign_in(service, provider, ANNA)
+    assert client.get("/app").status_code == 200
+    sign_in(service, provider, "berit")  # registered by her group
+    coordinator = service.as_("0126", "coordinator")
+    people = coordinator.get("/people").json()["items"]
+    for person in people:
+        if person["email"] == ANNA or person["subject"] == "berit":
+            assert coordinator.post(f"/people/{person['id']}/remove").status_code == 200
+    assert client.get("/app").status_code == 303  # her open session ended with her access
+    for login in (ANNA, "berit"):
+        again, answer = sign_in(service, provider, login)
+        assert answer.status_code == 403 and SESSION not in again.cookies
+    assert [o for a, k, o in audit_actions(service) if k == "identity"][-2:] == ["removed"] * 2
+    assert len(coordinator.get("/people").json()["items"]) == len(people)  # nobody new
+
+
 @pytest.mark.parametrize("swap", ["wrong_audience", "nonce_mismatch"])
 def test_an_id_token_for_another_client_or_another_sign_in_is_refused(service, provider,
                                                                       swap) -> None:

@@ -75,6 +75,8 @@ class UserRow(Base):
     subject: Mapped[str | None] = mapped_column(String(255), unique=True)
     language: Mapped[str] = mapped_column(String(2), default="sv")
     notices: Mapped[bool] = mapped_column(default=True)  # e-mail notices wanted
+    # when the coordinator ended her access: no token, session or provider lets her in since
+    removed_at: Mapped[dt.datetime | None]
 
 
 class TokenRow(Base):

@@ -94,10 +94,11 @@ def refuse_sign_in(uow: UnitOfWork, network: str | None, reason: str) -> None:
 def open_identity_session(uow: UnitOfWork, identity: Identity, group_roles: dict[str, str],
                           hours: float) -> tuple[str, Actor] | None:
     """Sign a registered person in to the pages: a new session's cookie secret and who she is;
-    None (audited as `unregistered`) for an identity the network does not know."""
+    None (audited as `unregistered` or `removed`) for an identity the network does not know, or
+    whose access its coordinator ended."""
     user = _registered(uow, identity) or _by_group(uow, identity, group_roles)
-    if user is None:
-        refuse_sign_in(uow, identity.network, "unregistered")
+    if user is None or user.removed_at is not None:  # removed: not let in, nor by her groups
+        refuse_sign_in(uow, identity.network, "unregistered" if user is None else "removed")
         return None
     if user.subject is None:  # from now on she is known by the provider's subject too
         user.subject = identity.subject

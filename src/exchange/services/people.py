@@ -1,16 +1,19 @@
 """The people of a network: registered by the coordinator (or the operator's `exchange user
-create`) by e-mail or by the identity provider's subject, with a role and a municipality; and
-each person's own preferences: the language of her notices, and whether she wants them."""
+create`) by e-mail or by the identity provider's subject, with a role and a municipality, and
+removed by her when they leave (no token, session or provider lets them in after that; their
+row stays, since the audit trail names them); and each person's own preferences: the language
+of her notices, and whether she wants them."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Literal
 
 from pydantic import AliasChoices, Field
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 
 from exchange.domain.lifecycle import Role
-from exchange.persistence.rows import MunicipalityRow, UserRow
+from exchange.persistence.rows import MunicipalityRow, TokenRow, UserRow, WebSessionRow, now
 from exchange.services.access import Actor, audit, require
 from exchange.services.errors import Conflict, NotFound
 from exchange.services.records import Paging, page
@@ -56,6 +59,8 @@ class PersonView(_View):
     subject: str | None
     language: str
     notices: bool
+    removed_at: dt.datetime | None = Field(
+        default=None, description="When the coordinator ended her access; null while she has it.")
 
 
 @use_case
@@ -68,27 +73,76 @@ def register_person(uow: UnitOfWork, actor: Actor | None, body: PersonCreate) ->
     if member is None or (actor is not None and member.network_id != actor.network):
         raise NotFound(f"There is no member {body.municipality} in your network; see "
                        "GET /municipalities.")
-    taken = [func.lower(UserRow.email) == body.email.lower()]
-    if body.subject:
-        taken.append(UserRow.subject == body.subject)
-    if uow.session.scalars(select(UserRow.id).where(or_(*taken))).first() is not None:
+    user = _known(uow, body.email, body.subject)
+    if user is not None and (user.removed_at is None or _network(uow, user) != member.network_id):
         raise Conflict("Someone is already registered with this e-mail or subject.")
-    user = UserRow(name=body.name.strip(), role=body.role, municipality_code=body.municipality,
-                   email=body.email, subject=body.subject, language=body.language)
-    uow.session.add(user)
+    if user is None:  # a person removed before comes back as the same person
+        user = UserRow()
+        uow.session.add(user)
+    user.name, user.role, user.municipality_code = body.name.strip(), body.role, body.municipality
+    user.email, user.subject, user.language = body.email, body.subject, body.language
+    user.removed_at = None
     uow.session.flush()
     audit(uow, actor, "register", "user", str(user.id), network=member.network_id)
     return PersonView.model_validate(user, from_attributes=True)
 
 
+def _known(uow: UnitOfWork, email: str, subject: str | None) -> UserRow | None:
+    """The person registered, now or before, with this e-mail (any case) or subject."""
+    taken = [func.lower(UserRow.email) == email.lower()]
+    if subject:
+        taken.append(UserRow.subject == subject)
+    return uow.session.scalars(select(UserRow).where(or_(*taken))).first()
+
+
+def _network(uow: UnitOfWork, user: UserRow) -> str:
+    return uow.session.get_one(MunicipalityRow, user.municipality_code).network_id
+
+
+@use_case
+def remove_person(uow: UnitOfWork, actor: Actor, person_id: int) -> PersonView:
+    """End a person's access (the coordinator, for her own network; not her own): her tokens
+    are revoked and her open sessions end now, and no provider sign-in lets her in again until
+    she is registered anew. Her row stays: the audit trail names her."""
+    require(uow, actor, "remove", "user", Role.COORDINATOR)
+    user = _of_network(uow, actor, person_id)
+    if user.id == actor.user_id:
+        raise Conflict("You cannot remove yourself; ask another coordinator of the network.")
+    if user.removed_at is None:
+        user.removed_at = now()
+        uow.session.execute(update(TokenRow).where(
+            TokenRow.user_id == user.id, TokenRow.revoked_at.is_(None)).values(revoked_at=now()))
+        uow.session.execute(update(WebSessionRow).where(
+            WebSessionRow.user_id == user.id, WebSessionRow.ended_at.is_(None)).values(
+            ended_at=now()))
+        audit(uow, actor, "remove", "user", str(user.id))
+    return PersonView.model_validate(user, from_attributes=True)
+
+
+@use_case
+def get_person(uow: UnitOfWork, actor: Actor, person_id: int) -> PersonView:
+    """One person of the network (the coordinator)."""
+    require(uow, actor, "read", "user", Role.COORDINATOR)
+    return PersonView.model_validate(_of_network(uow, actor, person_id), from_attributes=True)
+
+
+def _of_network(uow: UnitOfWork, actor: Actor, person_id: int) -> UserRow:
+    user = uow.session.get(UserRow, person_id)
+    if user is None or _network(uow, user) != actor.network:
+        raise NotFound("There is no such person in your network; see GET /people.")
+    return user
+
+
 @use_case
 def list_people(uow: UnitOfWork, actor: Actor, paging: Paging) -> Page[PersonView]:
-    """The network's people, by municipality and name (the coordinator)."""
+    """The network's people, those with access first, by municipality and name (the
+    coordinator)."""
     require(uow, actor, "list", "user", Role.COORDINATOR)
     rows, total = page(uow, select(UserRow).join(
         MunicipalityRow, MunicipalityRow.code == UserRow.municipality_code).where(
         MunicipalityRow.network_id == actor.network).order_by(
-        UserRow.municipality_code, UserRow.name, UserRow.id), paging)
+        UserRow.removed_at.is_not(None), UserRow.municipality_code, UserRow.name, UserRow.id),
+        paging)
     return Page[PersonView](items=[PersonView.model_validate(r, from_attributes=True)
                                    for r in rows], total=total, limit=paging.limit,
                             offset=paging.offset)

@@ -255,6 +255,7 @@ def _store(database: Database, job: SolveJob, result: Result, peak_mb: int) -> N
         store_solve(uow, solve_row, job.round_file, dump(result))
         uow.session.add(solve_row)
         uow.session.flush()
+        _held = _judged(uow, result.proposals)  # held, so the session keeps them
         dropped = sum(not _propose(uow, row, solve_row, p, job.versions)
                       for p in result.proposals)
         placed = result.placed
@@ -265,6 +266,22 @@ def _store(database: Database, job: SolveJob, result: Result, peak_mb: int) -> N
                         + (f"; {dropped} left out, changed during the solve" if dropped else "")
                         + f"; the worker's peak memory {peak_mb} MB")
         uow.commit()
+
+
+def _judged(uow: UnitOfWork, proposals: list[Proposal]
+            ) -> list[CaseRow | UnitRow | SchoolRow]:
+    """Every case, unit and school the proposals name, read in a few queries rather than one
+    each (a national round proposes thousands); the session finds them by id after this."""
+    named: list[tuple[type[CaseRow] | type[UnitRow] | type[SchoolRow], set[str]]] = [
+        (CaseRow, {p.case for p in proposals}), (UnitRow, {p.unit for p in proposals}),
+        (SchoolRow, {s.school for p in proposals for s in p.schools if s.school})]
+    rows: list[CaseRow | UnitRow | SchoolRow] = []
+    for kind, ids in named:
+        ordered = sorted(ids)
+        for start in range(0, len(ordered), 500):
+            rows += uow.session.scalars(select(kind).where(
+                kind.id.in_(ordered[start:start + 500])))
+    return rows
 
 
 def _propose(uow: UnitOfWork, row: RoundRow, solve_row: SolveRow, proposal: Proposal,

@@ -17,7 +17,7 @@ from sqlalchemy import Select, select
 from exchange.domain.lifecycle import Role
 from exchange.persistence.rows import MunicipalityRow, TokenRow, UserRow, WebSessionRow, now
 from exchange.services.access import Actor, audit
-from exchange.services.errors import FieldProblem, Invalid, NotFound
+from exchange.services.errors import Conflict, FieldProblem, Invalid, NotFound
 from exchange.services.unit_of_work import UnitOfWork, use_case
 
 TOKEN_PREFIX = "exch_"
@@ -64,6 +64,9 @@ def renew_token(uow: UnitOfWork, user_id: int, days: float = TOKEN_DAYS) -> Issu
     user = uow.session.get(UserRow, user_id)
     if user is None:
         raise NotFound(f"There is no user {user_id}; `exchange user create` makes one.")
+    if user.removed_at is not None:
+        raise Conflict(f"User {user_id}'s access was removed by the coordinator; she gets it "
+                       "back when she is registered again.")
     return _issue(uow, user, days)
 
 
@@ -154,7 +157,7 @@ def session_actor(uow: UnitOfWork, secret: str) -> tuple[Actor, str] | None:
                  if session.token_id is not None else
                  select(UserRow, MunicipalityRow.network_id)
                  .join(MunicipalityRow, MunicipalityRow.code == UserRow.municipality_code)
-                 .where(UserRow.id == session.user_id))
+                 .where(UserRow.id == session.user_id, UserRow.removed_at.is_(None)))
     found = uow.session.execute(statement).first()
     if found is None:
         return None
@@ -190,7 +193,8 @@ def _live_tokens() -> Select[UserRow, str, TokenRow]:
     return (select(UserRow, MunicipalityRow.network_id, TokenRow)
             .join(TokenRow, TokenRow.user_id == UserRow.id)
             .join(MunicipalityRow, MunicipalityRow.code == UserRow.municipality_code)
-            .where(TokenRow.revoked_at.is_(None), TokenRow.expires_at > now()))
+            .where(TokenRow.revoked_at.is_(None), TokenRow.expires_at > now(),
+                   UserRow.removed_at.is_(None)))
 
 
 def _actor(user: UserRow, network: str) -> Actor:

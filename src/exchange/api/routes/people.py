@@ -28,6 +28,14 @@ def register(uow: UowDep, actor: ActorDep, body: PersonCreate) -> PersonView:
     return people.register_person(uow, actor, body)
 
 
+@router.post("/people/{person_id}/remove", responses=CHANGE)
+def remove(uow: UowDep, actor: ActorDep, person_id: int) -> PersonView:
+    """End a person's access when she leaves (the coordinator, not her own): her tokens are
+    revoked and her sessions end at once, and the identity provider no longer lets her in.
+    Registering her e-mail again gives her access back."""
+    return people.remove_person(uow, actor, person_id)
+
+
 @router.get("/me/preferences", responses=READ)
 def my_preferences(uow: UowDep, actor: ActorDep) -> PersonView:
     return people.my_preferences(uow, actor)

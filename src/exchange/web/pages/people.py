@@ -40,6 +40,19 @@ def register(request: Request, uow: UowDep, actor: PageActorDep, form: FormDep) 
     return redirect("/app/people?done=registered")
 
 
+@router.get("/people/{person_id}/remove")
+def remove_question(request: Request, uow: UowDep, actor: PageActorDep,
+                    person_id: int) -> Response:
+    """Removing a person asks first: she is signed out at once."""
+    return page(request, "person_remove.html", person=people.get_person(uow, actor, person_id))
+
+
+@router.post("/people/{person_id}/remove")
+def remove(uow: UowDep, actor: PageActorDep, person_id: int, form: FormDep) -> Response:
+    people.remove_person(uow, actor, person_id)
+    return redirect("/app/people?done=removed")
+
+
 def _people(request: Request, uow: UnitOfWork, actor: Actor, offset: int,
             error: Invalid | Conflict | None = None, data: dict[str, str] | None = None
             ) -> Response:
