@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from types import SimpleNamespace
 
 import pytest
+from sqlalchemy import select
 
 from exchange.domain.verify import violations
 from exchange.formats import load_round
 from exchange.persistence.database import UnitOfWork
+from exchange.persistence.rows import ProposalRow, UnitRow
 from exchange.services import rounds
 from exchange.services.rounds import claim_solve, replay, solves
 from exchange.services.sealed import solve_result, solve_round_file
@@ -183,6 +186,45 @@ def test_a_case_made_unsafe_while_the_solver_runs_gets_no_proposal(service):
     assert solved["status"] == "solved" and "changed during the solve" in solved["progress"]
     proposed = {p["case"] for p in proposals_of(service, round_id)}
     assert proposed and not proposed & set(changed)
+
+
+def test_a_unit_withdrawn_or_a_school_changed_while_the_solver_runs_gets_no_proposal(service):
+    """A unit withdrawn, or a school whose places changed, after the snapshot voids every
+    proposal that uses it; the rest are stored, each case and unit proposed exactly once."""
+    first, _ = open_and_solve(service)
+    used = stored_proposals(service, first)
+    unit = used[0].unit_id
+    school = next(s["school"] for p in used for s in p.schools if s.get("school"))
+    with service.app.state.database.unit_of_work() as uow:  # unpublished: solved afresh
+        actor = authenticate(uow, service.tokens[COORDINATOR])
+        job = claim_solve(uow, actor, first, service.app.state.solver)
+    officer = service.as_(unit_municipality(service, unit), "housing_officer")
+    version = officer.get(f"/units/{unit}").json()["version"]
+    assert officer.post(f"/units/{unit}/withdraw", json={"version": version}).is_success
+    owner = service.as_(school.split("-")[1], "housing_officer")
+    held = owner.get(f"/schools/{school}").json()
+    assert owner.put(f"/schools/{school}", json={"version": held["version"], "free_places": {
+        stage: count + 1 for stage, count in held["free_places"].items()}}).is_success
+    run_solve(service.app.state.database, job)
+    solved = service.as_(*COORDINATOR).get(f"/rounds/{first}").json()
+    assert solved["status"] == "solved" and "changed during the solve" in solved["progress"]
+    stored = stored_proposals(service, first)
+    assert stored and all(p.unit_id != unit for p in stored)
+    assert not any(s.get("school") == school for p in stored for s in p.schools)
+    assert len({p.case_id for p in stored}) == len({p.unit_id for p in stored}) == len(stored)
+
+
+def stored_proposals(service, round_id) -> list[SimpleNamespace]:
+    """The round's proposals as stored: case, unit and schools."""
+    with service.app.state.database.unit_of_work() as uow:
+        return [SimpleNamespace(case_id=p.case_id, unit_id=p.unit_id, schools=p.schools)
+                for p in uow.session.scalars(select(ProposalRow).where(
+                    ProposalRow.round_id == round_id, ProposalRow.status == "proposed"))]
+
+
+def unit_municipality(service, unit_id: str) -> str:
+    with service.app.state.database.unit_of_work() as uow:
+        return uow.session.get_one(UnitRow, unit_id).municipality_code
 
 
 def test_each_solve_keeps_its_parameters_and_replay_solves_with_them(database_url,

@@ -83,7 +83,12 @@ def snapshot(uow: UnitOfWork, round_row: RoundRow, seq: int,
 
 def version_key(row: CaseRow | UnitRow | SchoolRow) -> str:
     """How a row's version is filed in a snapshot: its table and id."""
-    return f"{row.__tablename__}/{row.id}"
+    return key_of(type(row), row.id)
+
+
+def key_of(kind: type[CaseRow | UnitRow | SchoolRow], id_: str) -> str:
+    """The version key of the row of `kind` with this id."""
+    return f"{kind.__tablename__}/{id_}"
 
 
 def _declined(uow: UnitOfWork, case_ids: list[str]) -> dict[str, list[str]]:

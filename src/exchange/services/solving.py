@@ -28,13 +28,15 @@ import multiprocessing
 import resource
 import signal
 import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
 from multiprocessing.connection import Connection
 from multiprocessing.context import ForkServerContext
+from typing import TypeVar
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, insert, select, true, update
 
 from exchange.domain.lifecycle import CaseStatus, ProposalStatus, RoundStatus, UnitStatus, move
 from exchange.domain.model import Proposal, Result
@@ -44,11 +46,12 @@ from exchange.persistence.rows import now as _now
 from exchange.services.database import Database
 from exchange.services.records import changed, new_id
 from exchange.services.sealed import store_solve
-from exchange.services.snapshot import version_key
+from exchange.services.snapshot import key_of
 from exchange.services.unit_of_work import UnitOfWork
 from exchange.solver import SolveParams, solve
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 HEARTBEAT_SECONDS = 2.0
 #: How often the service looks up from a worker's pipe to see whether to stop it.
@@ -255,9 +258,9 @@ def _store(database: Database, job: SolveJob, result: Result, peak_mb: int) -> N
         store_solve(uow, solve_row, job.round_file, dump(result))
         uow.session.add(solve_row)
         uow.session.flush()
-        _held = _judged(uow, result.proposals)  # held, so the session keeps them
-        dropped = sum(not _propose(uow, row, solve_row, p, job.versions)
-                      for p in result.proposals)
+        kept = _as_judged(uow, result.proposals, job.versions)
+        _propose(uow, row, solve_row, kept)
+        dropped = len(result.proposals) - len(kept)
         placed = result.placed
         row.status = move(row.status, RoundStatus.SOLVED, "round")
         row.solve_token, row.previous_status = None, None
@@ -268,42 +271,53 @@ def _store(database: Database, job: SolveJob, result: Result, peak_mb: int) -> N
         uow.commit()
 
 
-def _judged(uow: UnitOfWork, proposals: list[Proposal]
-            ) -> list[CaseRow | UnitRow | SchoolRow]:
-    """Every case, unit and school the proposals name, read in a few queries rather than one
-    each (a national round proposes thousands); the session finds them by id after this."""
-    named: list[tuple[type[CaseRow] | type[UnitRow] | type[SchoolRow], set[str]]] = [
-        (CaseRow, {p.case for p in proposals}), (UnitRow, {p.unit for p in proposals}),
-        (SchoolRow, {s.school for p in proposals for s in p.schools if s.school})]
-    rows: list[CaseRow | UnitRow | SchoolRow] = []
-    for kind, ids in named:
-        ordered = sorted(ids)
-        for start in range(0, len(ordered), 500):
-            rows += uow.session.scalars(select(kind).where(
-                kind.id.in_(ordered[start:start + 500])))
-    return rows
+def _as_judged(uow: UnitOfWork, proposals: list[Proposal], versions: dict[str, int]
+               ) -> list[Proposal]:
+    """The proposals whose case, unit and schools are still as the solver judged them, the case
+    open and the unit available. The solver judged the snapshot, so a row changed since (a new
+    danger zone, a moved unit, fewer school places) voids its proposal rather than risk
+    breaking a rule. The rows are read in a few queries, not one each: a national round
+    proposes thousands."""
+    judged: list[tuple[type[CaseRow | UnitRow | SchoolRow], set[str], ColumnElement[bool]]] = [
+        (CaseRow, {p.case for p in proposals}, CaseRow.status == CaseStatus.OPEN),
+        (UnitRow, {p.unit for p in proposals}, UnitRow.status == UnitStatus.AVAILABLE),
+        (SchoolRow, {s.school for p in proposals for s in p.schools if s.school}, true())]
+    live: set[str] = set()  # the version keys of the rows still as they were judged
+    for kind, ids, free in judged:
+        for chunk in _chunks(sorted(ids)):
+            live.update(key_of(kind, id_) for id_, version, usable in uow.session.execute(
+                select(kind.id, kind.version, free).where(kind.id.in_(chunk)))
+                if usable and version == versions.get(key_of(kind, id_)))
+    return [p for p in proposals if all(key in live for key in _keys(p))]
 
 
-def _propose(uow: UnitOfWork, row: RoundRow, solve_row: SolveRow, proposal: Proposal,
-             versions: dict[str, int]) -> bool:
-    """Record one proposal, unless its case, unit or a school it uses changed while the solver
-    ran: the solver judged the snapshot, so a changed row (a new danger zone, a moved unit,
-    fewer school places) voids the proposal rather than risk breaking a rule."""
-    case_row = uow.session.get_one(CaseRow, proposal.case)
-    unit = uow.session.get_one(UnitRow, proposal.unit)
-    schools = [uow.session.get_one(SchoolRow, p.school) for p in proposal.schools if p.school]
-    judged: list[CaseRow | UnitRow | SchoolRow] = [case_row, unit, *schools]
-    if any(r.version != versions.get(version_key(r)) for r in judged):
-        return False
-    if case_row.status != CaseStatus.OPEN or unit.status != UnitStatus.AVAILABLE:
-        return False
-    case_row.status = move(case_row.status, CaseStatus.PROPOSED, "case")
-    unit.status = move(unit.status, UnitStatus.PROPOSED, "unit")
-    uow.session.add(ProposalRow(
-        id=new_id("prop"), round_id=row.id, solve_id=solve_row.id, case_id=proposal.case,
-        unit_id=proposal.unit, status=ProposalStatus.PROPOSED,
-        schools=[place.model_dump(mode="json") for place in proposal.schools]))
-    return True
+def _keys(proposal: Proposal) -> list[str]:
+    return [key_of(CaseRow, proposal.case), key_of(UnitRow, proposal.unit),
+            *(key_of(SchoolRow, s.school) for s in proposal.schools if s.school)]
+
+
+def _propose(uow: UnitOfWork, row: RoundRow, solve_row: SolveRow,
+             proposals: list[Proposal]) -> None:
+    """Record the proposals, and move their cases to proposed and their units likewise, in
+    statements of a few hundred rows each."""
+    case_status = move(CaseStatus.OPEN, CaseStatus.PROPOSED, "case")
+    unit_status = move(UnitStatus.AVAILABLE, UnitStatus.PROPOSED, "unit")
+    for chunk in _chunks(proposals):
+        for kind, ids, status in ((CaseRow, [p.case for p in chunk], case_status),
+                                  (UnitRow, [p.unit for p in chunk], unit_status)):
+            uow.session.execute(update(kind).where(kind.id.in_(ids)).values(
+                status=status, version=kind.version + 1,
+            ).execution_options(synchronize_session=False))
+        uow.session.execute(insert(ProposalRow), [
+            {"id": new_id("prop"), "round_id": row.id, "solve_id": solve_row.id,
+             "case_id": p.case, "unit_id": p.unit, "status": ProposalStatus.PROPOSED,
+             "schools": [place.model_dump(mode="json") for place in p.schools]}
+            for p in chunk])
+
+
+def _chunks(items: list[T], size: int = 500) -> Iterator[list[T]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
 
 
 def _release(database: Database, job: SolveJob, progress: str) -> None:
