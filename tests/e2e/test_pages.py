@@ -294,10 +294,13 @@ def every_page(served: Served) -> list[tuple[str, str, str]]:
     sender, receiver = waiting["sending"], waiting["receiving"]
     case = served.get(sender, "case_worker", f"/proposals/{waiting['id']}")["case"]
     unit = served.get(receiver, "housing_officer", "/units", status="available")["items"][0]
+    person = next(p for p in served.get(HUDDINGE, "coordinator", "/people")["items"]
+                  if p["role"] != "coordinator")
     return [
         (HUDDINGE, "coordinator", path) for path in (
             "/app", "/app/network", "/app/health", "/app/rounds", f"/app/rounds/{round_id}",
-            f"/app/rounds/{round_id}/close")] + [
+            f"/app/rounds/{round_id}/close", "/app/people", f"/app/people/{person['id']}/remove",
+            "/app/preferences")] + [
         (sender, "case_worker", path) for path in (
             "/app", "/app/cases", "/app/cases/new", f"/app/cases/{case}",
             f"/app/cases/{case}/edit", "/app/proposals",
