@@ -307,7 +307,7 @@ def every_page(served: Served) -> list[tuple[str, str, str]]:
             f"/app/proposals/{waiting['id']}/accept")] + [
         (receiver, "housing_officer", path) for path in (
             "/app", "/app/units", "/app/units/new", f"/app/units/{unit['id']}",
-            f"/app/units/{unit['id']}/edit", "/app/proposals")] + [
+            f"/app/units/{unit['id']}/edit", "/app/proposals", "/app/schools")] + [
         (HUDDINGE, "auditor", path) for path in ("/app/audit", "/app/audit?trail=service")]
 
 

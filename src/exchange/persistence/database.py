@@ -88,6 +88,18 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         command.upgrade(config, revision)
 
 
+def behind(engine: Engine) -> tuple[str | None, str] | None:
+    """The schema's revision and the newest this version knows, when they differ (None when
+    the schema is up to date)."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    newest = ScriptDirectory(str(MIGRATIONS)).get_current_head()
+    with engine.connect() as connection:
+        current = MigrationContext.configure(connection).get_current_revision()
+    return None if current == newest else (current, newest or "")
+
+
 class UnitOfWork:
     """One transaction: everything in it is committed together or not at all.
 

@@ -13,7 +13,13 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
-from exchange.persistence.database import UnitOfWork, make_engine, session_factory, upgrade
+from exchange.persistence.database import (
+    UnitOfWork,
+    behind,
+    make_engine,
+    session_factory,
+    upgrade,
+)
 from exchange.persistence.keys import data_keyring
 from exchange.persistence.sealing import Keyring, SealProblem
 from exchange.services.errors import ServiceError
@@ -88,6 +94,10 @@ def open_database(settings: Settings, *, migrate: bool = False, keys: bool = Tru
             database.upgrade()
         elif not database.has_schema():
             raise NotReady("the database has no schema yet; run `exchange db upgrade` first")
+        elif gap := behind(database.engine):
+            raise NotReady(f"the database's schema is at revision {gap[0]}, and this version "
+                           f"of the exchange needs {gap[1]}; back the database up, then run "
+                           "`exchange db upgrade`")
     except OperationalError as error:
         database.dispose()
         raise NotReady(f"the database at {database.shown_url()} does not answer "
