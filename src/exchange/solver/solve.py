@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 
@@ -24,6 +25,7 @@ from exchange.solver.circulation import FirstAnswer, first_answer, tier_counts
 from exchange.solver.deadline import Clock, Deadline, finishing_reserve
 from exchange.solver.eligibility import Pairs, eligible_pairs
 from exchange.solver.explain import Placement, complete, explain
+from exchange.solver.floor import with_first_come_floor
 from exchange.solver.instance import TIERS, Instance, build_instance
 from exchange.solver.lexicographic import Plan, solve_lexicographic
 from exchange.solver.params import SolveParams
@@ -95,10 +97,14 @@ def solve(round_: Round, params: SolveParams | None = None, *,
     plan = solve_lexicographic(inst, pairs, score, deadline=deadline.earlier(
         finishing_reserve(build)), progress=progress)
     placement, answer = _best_placement(inst, pairs, plan, first, order, progress)
-    stats = {**plan.stats, "answer": answer, "time_limit_s": params.time_limit}
+    counts = tier_counts(placement)
+    bounds = tier_bounds(inst, pairs, plan, first, counts)
+    proven = plan.proven or counts == bounds
+    stats = {**plan.stats, "answer": answer, "time_limit_s": params.time_limit,
+             **{f"bound_{tier.value}": b for tier, b in zip(TIERS, bounds, strict=True)}}
     if first is not None:
         stats["acute_bound"] = first.acute_bound
-    result = _result(inst, placement, plan.proven, time.perf_counter() - started, stats)
+    result = _result(inst, placement, proven, time.perf_counter() - started, stats)
     broken = violations(round_, result)
     if broken:
         raise SolverFault("the engine broke a rule and wrote nothing: " + "; ".join(broken[:5]))
@@ -117,10 +123,34 @@ def _best_placement(inst: Instance, pairs: Pairs, plan: Plan, first: FirstAnswer
     answer = "model, completed"
     if first is not None and first.counts() > tier_counts(placement):  # lexicographic
         placement, answer = first.placement, "first answer"
+    placement, raised = with_first_come_floor(inst, pairs, placement, order, plan.tier_proven)
+    if raised:
+        answer += ", first come for " + " and ".join(TIERS[t].value for t in raised)
     progress(f"{answer}: " + ", ".join(
         f"{tier.value} {n}" for tier, n in zip(TIERS, tier_counts(placement), strict=True))
         + " placed (feasible, not proven)")
     return placement, answer
+
+
+def tier_bounds(inst: Instance, pairs: Pairs, plan: Plan, first: FirstAnswer | None,
+                counts: list[int]) -> list[int]:
+    """Per tier, the most cases of that tier any answer could place that places at least
+    `counts` of every more urgent tier; school places counted.
+
+    From the model's LP or Lagrangian bound where it got one with locks these counts reach;
+    otherwise every case of the tier that has an eligible pair (school reach included); the
+    acute tier also by the first answer's circulation.
+    """
+    has_pair = np.zeros(inst.n_cases, dtype=bool)
+    has_pair[pairs.case] = True
+    bounds = np.bincount(inst.c_tier[has_pair], minlength=len(TIERS)).tolist()
+    if first is not None:
+        bounds[0] = min(bounds[0], first.acute_bound)
+    for t, bound in enumerate(plan.bounds):
+        locks_held = all(counts[h] >= plan.counts[h] for h in range(t))
+        if bound is not None and locks_held:
+            bounds[t] = min(bounds[t], math.floor(bound + 1e-6))
+    return bounds
 
 
 def _priority_order(inst: Instance) -> NDArray:
