@@ -23,7 +23,7 @@ from exchange.domain.model import (
 from exchange.domain.verify import violations
 from exchange.solver.circulation import FirstAnswer, first_answer, tier_counts
 from exchange.solver.deadline import Clock, Deadline, finishing_reserve
-from exchange.solver.eligibility import Pairs, eligible_pairs
+from exchange.solver.eligibility import Pairs, eligible_pairs, possible_pairs
 from exchange.solver.explain import Placement, complete, explain
 from exchange.solver.floor import with_first_come_floor
 from exchange.solver.instance import TIERS, Instance, build_instance
@@ -87,8 +87,10 @@ def solve(round_: Round, params: SolveParams | None = None, *,
     deadline = Deadline(params.time_limit, clock)
     building = clock()
     inst = build_instance(round_)
-    pairs = eligible_pairs(inst)
-    progress(f"{len(pairs)} eligible pairs of {inst.n_cases} cases and {inst.n_units} units")
+    eligible = eligible_pairs(inst)
+    pairs = possible_pairs(inst, eligible)
+    progress(f"{len(eligible)} eligible pairs of {inst.n_cases} cases and {inst.n_units} units"
+             f" ({len(eligible) - len(pairs)} of them never possible: too few school places)")
     score = secondary_score(inst, pairs, params)
     build = clock() - building
     order = _priority_order(inst)
@@ -100,7 +102,8 @@ def solve(round_: Round, params: SolveParams | None = None, *,
     counts = tier_counts(placement)
     bounds = tier_bounds(inst, pairs, plan, first, counts)
     proven = plan.proven or counts == bounds
-    stats = {**plan.stats, "answer": answer, "time_limit_s": params.time_limit,
+    stats = {**plan.stats, "eligible_pairs": len(eligible), "possible_pairs": len(pairs),
+             "answer": answer, "time_limit_s": params.time_limit,
              **{f"bound_{tier.value}": b for tier, b in zip(TIERS, bounds, strict=True)}}
     if first is not None:
         stats["acute_bound"] = first.acute_bound

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from exchange.generate import generate_round
 from exchange.solver import lexicographic, solve
-from exchange.solver.eligibility import eligible_pairs
+from exchange.solver.eligibility import eligible_pairs, possible_pairs
 from exchange.solver.explain import Placement
 from exchange.solver.floor import first_come_within
 from exchange.solver.instance import TIERS, build_instance
@@ -112,30 +112,34 @@ def test_with_the_lp_optimal_duals_the_lagrangian_bound_is_the_lp_value(seed):
 def test_no_tier_places_fewer_than_first_come_with_the_more_urgent_tiers_kept(round_, mode):
     result = _solved(round_, mode)
     inst = build_instance(round_)
-    pairs = eligible_pairs(inst)
+    pairs = possible_pairs(inst, eligible_pairs(inst))
     case = {c.id: i for i, c in enumerate(round_.cases)}
     placed = [(case[p.case], inst.unit_index[p.unit]) for p in result.proposals]
     placement = Placement.of(inst, np.array([c for c, _ in placed], dtype=np.int64),
                              np.array([u for _, u in placed], dtype=np.int64))
     for t in range(len(TIERS)):
         floor = first_come_within(inst, pairs, placement, _priority_order(inst), t)
-        assert _counts(result)[t] >= sum(1 for c in floor.unit_of if inst.c_tier[c] == t)
+        if floor is not None:  # first come with these tiers kept keeps every rule
+            assert _counts(result)[t] >= sum(1 for c in floor.unit_of if inst.c_tier[c] == t)
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_a_tier_cut_short_is_raised_to_first_come(seed):
-    """Where the model is cut before the normal tier, the normal tier places at least what
-    first come places with the acute and high placements kept."""
-    round_ = generate_round("sodertorn", 120, 100, seed)
-    result = _solved(round_, "cut at 3")
-    inst = build_instance(round_)
-    pairs = eligible_pairs(inst)
-    case = {c.id: i for i, c in enumerate(round_.cases)}
-    kept = [(case[p.case], inst.unit_index[p.unit]) for p in result.proposals
-            if inst.c_tier[case[p.case]] < 2]
-    placement = Placement.of(inst, np.array([c for c, _ in kept], dtype=np.int64),
-                             np.array([u for _, u in kept], dtype=np.int64))
-    floor = first_come_within(inst, pairs, placement, _priority_order(inst), 2)
-    assert result.placed.normal >= sum(1 for c in floor.unit_of if inst.c_tier[c] == 2)
+@pytest.mark.parametrize(("cases", "units", "mode"), [(200, 150, "cut at 2"),
+                                                      (300, 300, "lp only")])
+def test_a_tier_cut_short_is_raised_to_first_come(cases, units, mode):
+    """Rounds where the model's answer for the high tier, completed, places fewer high cases
+    than first come with the acute placements kept: first come is taken, and checked."""
+    round_ = generate_round("sodertorn", cases, units, 4)
+    result = _solved(round_, mode)
+    assert "first come for high" in result.solver.parameters["answer"]
     assert result.status.value == "feasible"
-    assert result.placed.normal <= result.solver.parameters["bound_normal"]
+    inst = build_instance(round_)
+    pairs = possible_pairs(inst, eligible_pairs(inst))
+    case = {c.id: i for i, c in enumerate(round_.cases)}
+    placed = [(case[p.case], inst.unit_index[p.unit]) for p in result.proposals]
+    placement = Placement.of(inst, np.array([c for c, _ in placed], dtype=np.int64),
+                             np.array([u for _, u in placed], dtype=np.int64))
+    floor = first_come_within(inst, pairs, placement, _priority_order(inst), 1)
+    assert floor is not None
+    assert result.placed.high == sum(1 for c in floor.unit_of if inst.c_tier[c] == 1)
+    for t, tier in enumerate(TIERS):
+        assert _counts(result)[t] <= result.solver.parameters[f"bound_{tier.value}"]

@@ -101,9 +101,11 @@ def test_a_model_out_of_time_leaves_the_first_answer_checked_with_every_reason(s
     result = solve(round_, progress=lines.append)
     assert result.status.value == "feasible"
     first = next(line for line in lines if line.startswith("first answer: "))
-    placed = result.placed
-    placed = f"acute {placed.acute}, high {placed.high}, normal {placed.normal}"
-    assert first.startswith(f"first answer: {placed} placed")  # taken as it was
+    counts = tuple(int(part.split()[-1]) for part in first[14:].split(" placed")[0].split(", "))
+    placed = (result.placed.acute, result.placed.high, result.placed.normal)
+    # taken as it was, or raised by first come in a tier (`exchange.solver.floor`)
+    assert placed == counts or (result.solver.parameters["answer"].startswith(
+        "first answer, first come for") and placed > counts)
     assert violations(round_, result, check_reasons=True) == []
 
 
