@@ -98,7 +98,9 @@ def solve(round_: Round, params: SolveParams | None = None, *,
         finishing_reserve(build, completion=False)))
     plan = solve_lexicographic(inst, pairs, score, deadline=deadline.earlier(
         finishing_reserve(build)), progress=progress)
-    placement, answer = _best_placement(inst, pairs, plan, first, order, progress)
+    placement, answer = _best_placement(inst, pairs, plan, first, order, progress,
+                                        deadline.earlier(finishing_reserve(build,
+                                                                           completion=False)))
     counts = tier_counts(placement)
     bounds = tier_bounds(inst, pairs, plan, first, counts)
     proven = plan.proven or counts == bounds
@@ -115,7 +117,8 @@ def solve(round_: Round, params: SolveParams | None = None, *,
 
 
 def _best_placement(inst: Instance, pairs: Pairs, plan: Plan, first: FirstAnswer | None,
-                    order: NDArray, progress: Callable[[str], None]) -> tuple[Placement, str]:
+                    order: NDArray, progress: Callable[[str], None],
+                    deadline: Deadline) -> tuple[Placement, str]:
     """The model's placements when it proved them; otherwise the model's placements completed,
     or the first answer where it places more cases of a more urgent tier. Also says which."""
     placement = Placement.of(inst, pairs.case[plan.chosen], pairs.unit[plan.chosen])
@@ -126,7 +129,8 @@ def _best_placement(inst: Instance, pairs: Pairs, plan: Plan, first: FirstAnswer
     answer = "model, completed"
     if first is not None and first.counts() > tier_counts(placement):  # lexicographic
         placement, answer = first.placement, "first answer"
-    placement, raised = with_first_come_floor(inst, pairs, placement, order, plan.tier_proven)
+    placement, raised = with_first_come_floor(inst, pairs, placement, order, plan.tier_proven,
+                                              deadline)
     if raised:
         answer += ", first come for " + " and ".join(TIERS[t].value for t in raised)
     progress(f"{answer}: " + ", ".join(
