@@ -129,10 +129,11 @@ def _best_placement(inst: Instance, pairs: Pairs, plan: Plan, first: FirstAnswer
     answer = "model, completed"
     if first is not None and first.counts() > tier_counts(placement):  # lexicographic
         placement, answer = first.placement, "first answer"
+    donors = [first.placement] if first is not None and placement is not first.placement else []
     placement, raised = with_first_come_floor(inst, pairs, placement, order, plan.tier_proven,
-                                              deadline)
+                                              deadline, donors)
     if raised:
-        answer += ", first come for " + " and ".join(TIERS[t].value for t in raised)
+        answer += ", raised for " + " and ".join(TIERS[t].value for t in raised)
     progress(f"{answer}: " + ", ".join(
         f"{tier.value} {n}" for tier, n in zip(TIERS, tier_counts(placement), strict=True))
         + " placed (feasible, not proven)")

@@ -15,7 +15,12 @@ from exchange.solver.circulation import first_answer, tier_counts
 from exchange.solver.deadline import Deadline
 from exchange.solver.eligibility import eligible_pairs, possible_pairs
 from exchange.solver.explain import Placement, complete
-from exchange.solver.floor import first_come_within, keeps_floors, with_first_come_floor
+from exchange.solver.floor import (
+    first_come_within,
+    keeps_floors,
+    refitted_within,
+    with_first_come_floor,
+)
 from exchange.solver.instance import TIERS, build_instance
 from exchange.solver.model import AssignmentModel, Outcome, Solution
 from exchange.solver.solve import _priority_order, _result
@@ -131,8 +136,9 @@ def test_no_tier_places_fewer_than_first_come_with_the_more_urgent_tiers_kept(ro
 @pytest.mark.parametrize("seed", [1, 2, 3, 4])
 def test_a_weak_tier_is_raised_to_first_come_and_keeps_every_rule(seed):
     """An answer that kept its acute placements but left the high and normal tiers nearly
-    empty (a weak fill-in) is raised to first come over the high tier, acute kept, then
-    completed; the more urgent tier is untouched and every rule holds."""
+    empty (a weak fill-in) is raised to first come over the high tier, acute kept, or to the
+    first answer's high placements refitted, whichever places more, then completed; the more
+    urgent tier is untouched and every rule holds."""
     round_ = generate_round("sodertorn", 200, 150, seed)
     inst = build_instance(round_)
     pairs = possible_pairs(inst, eligible_pairs(inst))
@@ -142,11 +148,16 @@ def test_a_weak_tier_is_raised_to_first_come_and_keeps_every_rule(seed):
     acute = [c for c in first.placement.unit_of if inst.c_tier[c] == 0]
     weak = Placement.of(inst, np.array(acute, dtype=np.int64),
                         np.array([first.placement.unit_of[c] for c in acute], dtype=np.int64))
-    raised, tiers = with_first_come_floor(inst, pairs, weak, order, [True, False, False],
-                                          Deadline(60))
-    assert 1 in tiers
     high = first_come_within(inst, pairs, weak, order, 1)
-    assert tier_counts(raised)[1] >= tier_counts(high)[1] > 0
-    assert {c: u for c, u in raised.unit_of.items() if inst.c_tier[c] == 0} == {
-        c: first.placement.unit_of[c] for c in acute}
-    assert violations(round_, _result(inst, raised, False, 0.0, {}), check_reasons=True) == []
+    refitted = refitted_within(inst, pairs, weak, first.placement, order, 1)
+    for donors in ([], [first.placement]):
+        raised, tiers = with_first_come_floor(inst, pairs, weak, order, [True, False, False],
+                                              Deadline(60), donors)
+        assert 1 in tiers
+        assert tier_counts(raised)[1] >= tier_counts(high)[1] > 0
+        if donors and keeps_floors(refitted):
+            assert tier_counts(raised)[1] >= tier_counts(refitted)[1]
+        assert {c: u for c, u in raised.unit_of.items() if inst.c_tier[c] == 0} == {
+            c: first.placement.unit_of[c] for c in acute}
+        result = _result(inst, raised, False, 0.0, {})
+        assert violations(round_, result, check_reasons=True) == []

@@ -105,7 +105,7 @@ def test_a_model_out_of_time_leaves_the_first_answer_checked_with_every_reason(s
     placed = (result.placed.acute, result.placed.high, result.placed.normal)
     # taken as it was, or raised by first come in a tier (`exchange.solver.floor`)
     assert placed == counts or (result.solver.parameters["answer"].startswith(
-        "first answer, first come for") and placed > counts)
+        "first answer, raised for") and placed > counts)
     assert violations(round_, result, check_reasons=True) == []
 
 
