@@ -75,8 +75,10 @@ def solve(round_: Round, params: SolveParams | None = None, *,
         comes first where it fits; the model stops early enough to leave the finishing steps
         (completion, reasons, school names, the independent check) the time they need,
         estimated from the build. When the model stops before proving the tier counts, the
-        result is the better of its placements, completed, and the first answer, and says
-        ``feasible``.
+        result is the better of its placements, completed, and the first answer, with each
+        unproven tier raised to first come (or to the first answer's placements of it) with
+        the more urgent tiers kept where that places more (`exchange.solver.floor`); it says
+        ``feasible`` unless every tier reaches its bound (`tier_bounds`).
     progress
         Receives one line per step, for people watching a long solve.
     clock
