@@ -40,8 +40,10 @@ The path of one solve (`exchange.solver.solve.solve`)
    reach their bounds are proven.
 6. **When the time runs out** (`deadline`, `floor`): the better of the model's placements
    (completed) and the first answer; then every tier not proven is raised, most urgent first,
-   to what first come places with the more urgent tiers kept, where that keeps every rule. A
-   tier cut short is never left to a weak fill-in.
+   to what first come places with the more urgent tiers kept, or to the first answer's
+   placements of that tier refitted beside them, where that places more and keeps every rule
+   (Stockholm 2,000 x 2,000: 480 high cases where the completed model placed 413). A tier cut
+   short is never left to a weak fill-in.
 7. **Finishing** (`explain`, `seat_slack`, `schools`): a reason for every unplaced case, school
    names for every child, and the independent check of every rule
    (`exchange.domain.verify`); a result that breaks one is never written (`SolverFault`).
