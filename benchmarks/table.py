@@ -42,7 +42,12 @@ def _proven(row: dict[str, Any]) -> str:
             return "bound"
         broken = row.get("broken", 0)
         return "- (every rule kept)" if broken == 0 else f"- ({broken} rules broken!)"
-    return "yes" if row["proven"] else "no"
+    if row["proven"]:
+        return "yes"
+    bounds = row.get("engine_bounds")
+    if bounds and None not in bounds:  # the engine's own bounds, school places counted
+        return "no; at most " + " / ".join(f"{b:,}" for b in bounds)
+    return "no"
 
 
 def _line(cells: tuple[str, ...]) -> str:

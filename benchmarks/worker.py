@@ -69,6 +69,8 @@ def _engine(round_: Round, time_limit: float) -> dict[str, Any]:
     return {"placed": [result.placed.acute, result.placed.high, result.placed.normal],
             "proven": result.status.value == "optimal",
             "pairs": result.solver.parameters.get("eligible_pairs"),
+            "engine_bounds": [result.solver.parameters.get(f"bound_{tier}")
+                              for tier in ("acute", "high", "normal")],
             "build_s": built - started, "solve_s": finished - built, "broken": 0}
 
 

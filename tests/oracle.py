@@ -67,6 +67,35 @@ def feasible(round_: Round, pairs: dict[str, str]) -> bool:
     return schools_suffice(round_, pairs) and reciprocity_holds(round_, pairs)
 
 
+def most_of_tier(round_: Round, tier: int, at_least: tuple[int, ...]) -> int:
+    """The most cases of `tier` that any answer keeping every rule places among the answers
+    placing at least `at_least[h]` cases of every more urgent tier `h`, by enumeration."""
+    best = 0
+    for counts in _feasible_counts(round_):
+        if all(counts[h] >= at_least[h] for h in range(tier)):
+            best = max(best, counts[tier])
+    return best
+
+
+def _feasible_counts(round_: Round) -> set[tuple[int, int, int]]:
+    """The tier counts of every answer that keeps every rule."""
+    options = eligible_units(round_)
+    case_ids = [c.id for c in round_.cases]
+    tier = {c.id: TIERS.index(c.urgency.value) for c in round_.cases}
+    found: set[tuple[int, int, int]] = set()
+    for choice in itertools.product(*[[None, *options[c]] for c in case_ids]):
+        chosen = [u for u in choice if u is not None]
+        if len(chosen) != len(set(chosen)):
+            continue
+        pairs = {c: u for c, u in zip(case_ids, choice, strict=True) if u is not None}
+        counts = [0, 0, 0]
+        for c in pairs:
+            counts[tier[c]] += 1
+        if tuple(counts) not in found and feasible(round_, pairs):
+            found.add((counts[0], counts[1], counts[2]))
+    return found
+
+
 def best_tier_counts(round_: Round, *, schools: bool = True) -> tuple[int, int, int]:
     """The lexicographic optimum of (acute, high, normal) placed, by enumeration; without
     `schools`, school places are not counted (every other rule is)."""

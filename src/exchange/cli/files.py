@@ -154,11 +154,16 @@ def summary(round_: Round, result: Result) -> None:
     """The placements per tier, the unplaced by reason, the ledger and the solve's time."""
     tiers = Counter(case.urgency for case in round_.cases)
     placed = Table(title=f"Round {shown(result.round)}: {result.status.value}")
-    for column in ("tier", "placed", "cases"):
+    for column in ("tier", "placed", "at most", "cases"):
         placed.add_column(column, justify="right" if column != "tier" else "left")
     for tier in Urgency:
-        placed.add_row(tier.value, str(getattr(result.placed, tier.value)), str(tiers[tier]))
+        bound = result.solver.parameters.get(f"bound_{tier.value}")
+        placed.add_row(tier.value, str(getattr(result.placed, tier.value)),
+                       "-" if bound is None else str(bound), str(tiers[tier]))
     out.print(placed)
+    if result.status.value == "feasible":
+        say("Not proven optimal: 'at most' bounds each tier (school places counted) among "
+            "answers placing at least as many cases of every more urgent tier")
     reasons = Counter(item.reason for item in result.unplaced)
     unplaced = Table(title="Unplaced by reason")
     unplaced.add_column("reason")

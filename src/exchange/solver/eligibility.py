@@ -86,6 +86,19 @@ def eligible_pairs(inst: Instance) -> Pairs:
     return Pairs(np.concatenate(cases), np.concatenate(units).astype(np.int64))
 
 
+def possible_pairs(inst: Instance, pairs: Pairs) -> Pairs:
+    """The eligible pairs some answer could choose: without those where a stage's children
+    outnumber all the free places of that stage within the unit's reach (the rules let a unit
+    reach one school with a place; the household may need more). Nothing else changes: such
+    a pair fails every school check anyway, so dropping it up front only spares the model."""
+    keep = np.ones(len(pairs), dtype=bool)
+    for g in range(len(inst.stages)):
+        arcs = inst.arcs[inst.arcs[:, 2] == g]
+        places = np.bincount(arcs[:, 0], weights=inst.cap[arcs[:, 1], g], minlength=inst.n_units)
+        keep &= inst.demand[pairs.case, g] <= places[pairs.unit]
+    return Pairs(pairs.case[keep], pairs.unit[keep])
+
+
 def _municipality_ok(inst: Instance, case: Case, c: int) -> NDArray:
     excluded = [inst.members.index(code) for code in case.safety.excluded_municipalities
                 if code in inst.members]

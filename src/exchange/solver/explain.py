@@ -68,25 +68,32 @@ class Placement:
 
 def complete(inst: Instance, placement: Placement, order: NDArray, pairs: Pairs) -> None:
     """Place, in `order`, every case that still has a free eligible unit it may take."""
+    while place_in_order(inst, placement, order, pairs):
+        pass
+
+
+def place_in_order(inst: Instance, placement: Placement, order: NDArray, pairs: Pairs) -> int:
+    """One pass of first come over `order`: each unplaced case takes the first free eligible
+    unit (in file order) that its member's floor allows and whose schools can still seat its
+    children (placed children may be re-routed). Returns how many cases were placed."""
     starts = np.searchsorted(pairs.case, np.arange(inst.n_cases + 1))
-    added = True
-    while added:
-        added = False
-        taken = np.zeros(inst.n_units, dtype=bool)
-        taken[list(placement.unit_of.values())] = True
-        for c in order.tolist():
-            if c in placement.unit_of:
-                continue
-            units = pairs.unit[starts[c]:starts[c + 1]]
-            units = units[~taken[units]]
-            home = inst.c_mun[c]
-            if placement.net[home] - 1 < inst.floor_gap[home]:
-                units = units[inst.u_mun[units] == home]
-            units = units[placement.with_room(c, units)]
-            if units.size:
-                placement.add(c, int(units[0]))
-                taken[units[0]] = True
-                added = True
+    taken = np.zeros(inst.n_units, dtype=bool)
+    taken[list(placement.unit_of.values())] = True
+    added = 0
+    for c in order.tolist():
+        if c in placement.unit_of:
+            continue
+        units = pairs.unit[starts[c]:starts[c + 1]]
+        units = units[~taken[units]]
+        home = inst.c_mun[c]
+        if placement.net[home] - 1 < inst.floor_gap[home]:
+            units = units[inst.u_mun[units] == home]
+        units = units[placement.with_room(c, units)]
+        if units.size:
+            placement.add(c, int(units[0]))
+            taken[units[0]] = True
+            added += 1
+    return added
 
 
 def explain(inst: Instance, placement: Placement) -> list[Unplaced]:

@@ -6,7 +6,10 @@ For each stage (acute count, high count, normal count, then the secondary score)
    would. The LP value is then a bound over *all* eligible pairs.
 2. A MIP over the chosen pairs. For a tier count (an integer) it is proven optimal over all pairs
    when it reaches the floor of the bound; otherwise every pair whose reduced cost leaves room
-   for a better integer value joins the MIP, which is then exact (reduced-cost argument).
+   for a better integer value joins the MIP, which is then exact (reduced-cost argument). When
+   the MIP over the pairs that could reach the floor already holds every such pair (the floor
+   was missed by one), it was the exact MIP, and none is solved again (Södertörn 300 x 300,
+   seed 2: 4.4 s saved).
 3. The count is locked as a lower bound for the stages after it.
 """
 
@@ -34,7 +37,14 @@ _EPS = 1e-6
 
 
 class OutOfTime(Exception):
-    """The time limit ran out before a stage had a bound."""
+    """The time limit ran out before a stage's LP was solved over all pairs.
+
+    `bound` is the best Lagrangian bound its pricing rounds had found so far (None: none).
+    """
+
+    def __init__(self, bound: float | None = None) -> None:
+        super().__init__("out of time")
+        self.bound = bound
 
 
 @dataclass
@@ -45,6 +55,11 @@ class Plan:
     proven: bool
     counts: list[int]
     stats: dict[str, float | int | str | bool] = field(default_factory=dict)
+    #: Per tier: whether its count is proven, and an upper bound on it with school places
+    #: counted (None: no bound), valid among answers placing at least the model's counts of
+    #: the more urgent tiers.
+    tier_proven: list[bool] = field(default_factory=lambda: [False] * len(TIERS))
+    bounds: list[float | None] = field(default_factory=lambda: [None] * len(TIERS))
 
 
 def solve_lexicographic(inst: Instance, pairs: Pairs, score: NDArray, *, deadline: Deadline,
@@ -62,11 +77,14 @@ def solve_lexicographic(inst: Instance, pairs: Pairs, score: NDArray, *, deadlin
     chosen = _initial_columns(inst, pairs, score)
     locks = np.zeros(3)
     proven, counts = True, [0, 0, 0]
+    tier_proven, bounds = [False] * len(TIERS), list[float | None]([None] * len(TIERS))
     best = None
     tier_of_pair = inst.c_tier[pairs.case]
+    t = 0
     try:
         for t, tier in enumerate(TIERS):
             if not (tier_of_pair == t).any():
+                tier_proven[t], bounds[t] = True, 0.0
                 continue
             objective = (tier_of_pair == t).astype(float)
             best, chosen, stage_proven, bound = _stage(model, chosen, objective, locks,
@@ -75,17 +93,22 @@ def solve_lexicographic(inst: Instance, pairs: Pairs, score: NDArray, *, deadlin
             counts[t] = int(round(best.objective))
             locks[t] = counts[t]
             proven &= stage_proven
+            tier_proven[t] = stage_proven
+            bounds[t] = float(counts[t]) if stage_proven else bound
             progress(f"{tier.value}: {counts[t]} placed" + (
                 " (proven)" if stage_proven else f" (not proven; at most {bound:.0f})"))
         if len(pairs):
             best, chosen, _, _ = _stage(model, chosen, score, locks, deadline, best, exact=False)
-    except OutOfTime:
+    except OutOfTime as cut:
         proven = False
-        progress("time limit reached before this stage had a bound: keeping the placements "
-                 "of the stages before it")
+        if t < len(TIERS) and not tier_proven[t] and bounds[t] is None:
+            bounds[t] = cut.bound
+        progress("time limit reached before this stage's LP was solved: keeping the "
+                 "placements of the stages before it")
     stats["columns"] = int(chosen.size)
     selected = best.chosen[best.x > 0.5] if best is not None else np.empty(0, np.int64)
-    return Plan(chosen=np.sort(selected), proven=proven, counts=counts, stats=stats)
+    return Plan(chosen=np.sort(selected), proven=proven, counts=counts, stats=stats,
+                tier_proven=tier_proven, bounds=bounds)
 
 
 def relaxation_bounds(inst: Instance, pairs: Pairs, score: NDArray, *,
@@ -107,11 +130,11 @@ def relaxation_bounds(inst: Instance, pairs: Pairs, score: NDArray, *,
             bounds[t] = 0.0
             continue
         try:
-            lp, chosen, _ = _generate_columns(model, chosen, objective, locks, deadline)
+            _, chosen, _, bound = _generate_columns(model, chosen, objective, locks, deadline)
         except OutOfTime:
             break
-        bounds[t] = lp.objective
-        locks[t] = math.floor(lp.objective + _EPS)
+        bounds[t] = bound
+        locks[t] = math.floor(bound + _EPS)
     return bounds
 
 
@@ -119,37 +142,42 @@ def _stage(model: AssignmentModel, chosen: NDArray, objective: NDArray, locks: N
            deadline: Deadline, incumbent: Solution | None, *, exact: bool
            ) -> tuple[Solution | None, NDArray, bool, float]:
     """The stage's best solution, the columns, whether it is proven, and the LP bound."""
-    lp, chosen, reduced = _generate_columns(model, chosen, objective, locks, deadline)
+    lp, chosen, reduced, bound = _generate_columns(model, chosen, objective, locks, deadline)
     rounded = _integral(lp)
     if rounded is not None:
-        return rounded, chosen, exact, lp.objective
+        return rounded, chosen, exact, bound
     near = _neighbourhood(model, lp, chosen, reduced, incumbent)
     if not exact:
         found = _secondary(model, lp, (near, chosen), objective, locks, deadline)
-        return found or incumbent, chosen, False, lp.objective
+        return found or incumbent, chosen, False, bound
     # A solution worth the floor of the bound uses only pairs whose reduced cost loses less
     # than the bound's fractional part. Those around the LP's fractional part usually hold one
     # in a MIP of a few hundred columns; failing that, all such pairs.
-    target = math.floor(lp.objective + _EPS)
+    target = math.floor(bound + _EPS)
     keep = chosen[reduced[chosen] >= -(lp.objective - target) - _EPS]
     for columns in (near, keep):
         mip = model.solve(columns, objective, locks, integer=True,
                           time_limit=deadline.call_seconds())
         if mip.outcome is not Outcome.NO_SOLUTION and round(mip.objective) >= target:
-            return mip, chosen, True, lp.objective
+            return mip, chosen, True, bound
     # Otherwise, any solution better than `floor` may use a pair only if its reduced cost
     # leaves room for it; with all such pairs the MIP is exact.
+    keep_solved = mip.outcome is Outcome.OPTIMAL
     if mip.outcome is Outcome.NO_SOLUTION:
         mip = _revalued(incumbent, objective)
     floor = round(mip.objective)
     extra = np.flatnonzero(reduced >= -(lp.objective - floor - 1) - _EPS)
+    if keep_solved and np.isin(extra, keep).all():  # the MIP over `keep` was the exact one
+        return mip, chosen, True, min(bound, float(floor))
     if extra.size > MAX_EXACT_COLUMNS or deadline.expired():
-        return mip, chosen, False, lp.objective
+        return mip, chosen, False, bound
     chosen = np.union1d(chosen, extra)
     exact_mip = model.solve(chosen, objective, locks, integer=True,
                             time_limit=deadline.call_seconds())
+    # A better answer than `floor` lies among these columns, so their MIP's bound is one too.
+    bound = min(bound, max(float(floor), exact_mip.bound))
     return (_better(mip, exact_mip), chosen, exact_mip.outcome is Outcome.OPTIMAL,
-            lp.objective)
+            bound)
 
 
 def _neighbourhood(model: AssignmentModel, lp: Solution, chosen: NDArray, reduced: NDArray,
@@ -205,21 +233,27 @@ def _integral(lp: Solution) -> Solution | None:
 
 
 def _generate_columns(model: AssignmentModel, chosen: NDArray, objective: NDArray,
-                      locks: NDArray, deadline: Deadline) -> tuple[Solution, NDArray, NDArray]:
-    """The LP optimum over all pairs (a bound), its columns and every pair's reduced cost.
+                      locks: NDArray, deadline: Deadline
+                      ) -> tuple[Solution, NDArray, NDArray, float]:
+    """The LP optimum over all pairs, its columns, every pair's reduced cost and the bound.
 
-    Only an LP solved to optimality is a bound: one the time limit cut short is not (its duals
-    price nothing reliably, and its point may look integral without being optimal).
+    Only an LP solved to optimality prices pairs: one the time limit cut short does not (its
+    duals price nothing reliably, and its point may look integral without being optimal). Any
+    duals give a Lagrangian bound, though (`AssignmentModel.dual_bound`): the least of them is
+    kept, and handed on with `OutOfTime` when the time runs out first.
     """
     batch = max(2_000, 2 * model.inst.n_cases)
+    bound = math.inf
     while True:
         if deadline.expired():
-            raise OutOfTime
+            raise OutOfTime(_finite(bound))
         lp = model.solve(chosen, objective, locks, integer=False,
                          time_limit=deadline.call_seconds())
+        if lp.duals is not None:
+            bound = min(bound, model.dual_bound(objective, locks, lp.duals))
         if lp.outcome is not Outcome.OPTIMAL:
             if deadline.expired() or lp.outcome is Outcome.FEASIBLE:
-                raise OutOfTime
+                raise OutOfTime(_finite(bound))
             raise RuntimeError("the LP relaxation did not solve; please report this")
         assert lp.duals is not None  # an optimal LP has its duals
         reduced = model.reduced_costs(objective, lp.duals)
@@ -227,10 +261,14 @@ def _generate_columns(model: AssignmentModel, chosen: NDArray, objective: NDArra
         outside[chosen] = False
         improving = np.flatnonzero(outside & (reduced > _EPS))
         if improving.size == 0:
-            return lp, chosen, reduced
+            return lp, chosen, reduced, min(bound, lp.objective)
         if improving.size > batch:
             improving = improving[np.argsort(-reduced[improving], kind="stable")[:batch]]
         chosen = np.union1d(chosen, improving)
+
+
+def _finite(bound: float) -> float | None:
+    return bound if math.isfinite(bound) else None
 
 
 def _initial_columns(inst: Instance, pairs: Pairs, score: NDArray, per_case: int = 8) -> NDArray:

@@ -55,6 +55,20 @@ class Solution:
     duals: NDArray | None
 
 
+@dataclass(frozen=True)
+class LinearProgram:
+    """max cost x, row_lower <= matrix x <= row_upper, var_lower <= x <= var_upper; the first
+    columns are the chosen pairs, the rest flows; `rows` are the model's row numbers."""
+
+    var_lower: NDArray
+    var_upper: NDArray
+    cost: NDArray
+    row_lower: NDArray
+    row_upper: NDArray
+    matrix: sp.csr_matrix
+    rows: NDArray
+
+
 class AssignmentModel:
     """The fixed row structure of one round; columns are chosen per solve."""
 
@@ -76,22 +90,13 @@ class AssignmentModel:
         `locks[t]` is the least number of tier-`t` cases to place.
         """
         chosen = np.asarray(chosen, dtype=np.int64)
-        rows, cols, vals = self._pair_entries(chosen)
-        f_rows, f_cols, f_vals, f_ub = self._flows(rows)
+        lp = self.arrays(chosen, objective, locks)
         n_x = chosen.size
-        all_rows = np.concatenate((rows, f_rows))
-        used = np.unique(all_rows)
-        matrix = sp.csr_matrix(
-            (np.concatenate((vals, f_vals)),
-             (np.searchsorted(used, all_rows), np.concatenate((cols, f_cols + n_x)))),
-            shape=(used.size, n_x + f_ub.size))
-        lower, upper = self._row_bounds(locks)
+        used = lp.rows
         # Any: OR-Tools' stub types these arrays wrongly (`ndarray[float64, ...]` for a shape)
         helper: Any = mb.ModelBuilderHelper()
-        helper.fill_model_from_sparse_data(
-            np.zeros(n_x + f_ub.size), np.concatenate((np.ones(n_x), f_ub)),
-            np.concatenate((objective[chosen].astype(float), np.zeros(f_ub.size))),
-            lower[used], upper[used], matrix)
+        helper.fill_model_from_sparse_data(lp.var_lower, lp.var_upper, lp.cost, lp.row_lower,
+                                           lp.row_upper, lp.matrix)
         helper.set_maximize(True)
         if integer:
             for i in range(n_x):
@@ -102,6 +107,24 @@ class AssignmentModel:
             engine.set_solver_specific_parameters(_HIGHS_OPTIONS + f"\nmip_rel_gap={relative_gap}")
         engine.solve(helper)
         return self._solution(engine, chosen, used, integer)
+
+    def arrays(self, chosen: NDArray, objective: NDArray, locks: NDArray) -> LinearProgram:
+        """The LP over the chosen pairs (in that order) and the flows of the clusters they load;
+        only the rows they touch."""
+        rows, cols, vals = self._pair_entries(chosen)
+        f_rows, f_cols, f_vals, f_ub = self._flows(rows)
+        n_x = chosen.size
+        all_rows = np.concatenate((rows, f_rows))
+        used = np.unique(all_rows)
+        matrix = sp.csr_matrix(
+            (np.concatenate((vals, f_vals)),
+             (np.searchsorted(used, all_rows), np.concatenate((cols, f_cols + n_x)))),
+            shape=(used.size, n_x + f_ub.size))
+        lower, upper = self._row_bounds(locks)
+        return LinearProgram(
+            var_lower=np.zeros(n_x + f_ub.size), var_upper=np.concatenate((np.ones(n_x), f_ub)),
+            cost=np.concatenate((objective[chosen].astype(float), np.zeros(f_ub.size))),
+            row_lower=lower[used], row_upper=upper[used], matrix=matrix, rows=used)
 
     def reduced_costs(self, objective: NDArray, duals: NDArray) -> NDArray:
         """Reduced cost of every pair in `self.pairs` against LP duals (c - A^T y)."""
@@ -117,6 +140,31 @@ class AssignmentModel:
         d -= away * (duals[self.row_member + host] - duals[self.row_member + home])
         d -= duals[self.row_tier + inst.c_tier[pairs.case]]
         return d
+
+    def dual_bound(self, objective: NDArray, locks: NDArray, duals: NDArray) -> float:
+        """An upper bound on `objective` over *all* pairs from any duals: the Lagrangian bound.
+
+        Every row but the cases' is priced by `duals` (made sign-feasible first, so any duals
+        give a valid bound, an LP's cut short included); what remains is one unit at most per
+        case, pair values in [0, 1] and flows within their school's free places, whose optimum
+        is each case's best reduced cost (if positive) plus the flows' positive reduced costs.
+        With the optimal duals of an LP over all pairs it equals that LP's value; column
+        generation gets a valid bound from every round, long before it converges.
+        """
+        lower, upper = self._row_bounds(locks)
+        y = np.where((duals > 0) & np.isfinite(upper), duals, 0.0)
+        y += np.where((duals < 0) & np.isfinite(lower), duals, 0.0)
+        y[: self.row_unit] = 0.0
+        rows = float((y * np.where(y > 0, np.nan_to_num(upper, posinf=0.0),
+                                   np.nan_to_num(lower, neginf=0.0))).sum())
+        reduced = self.reduced_costs(objective, y)
+        first = np.flatnonzero(np.diff(self.pairs.case, prepend=-1))  # pairs sorted by case
+        best = np.maximum.reduceat(reduced, first) if first.size else np.empty(0)
+        arcs = self.seats.arcs
+        k, s, g = arcs[:, 0], arcs[:, 1], arcs[:, 2]
+        flow = -(y[self.row_cluster + k] + y[self.row_school_stage + s * len(self.inst.stages) + g])
+        seats = float((self.inst.cap[s, g] * np.maximum(flow, 0.0)).sum())
+        return rows + float(np.maximum(best, 0.0).sum()) + seats
 
     def _pair_entries(self, chosen: NDArray) -> tuple[NDArray, NDArray, NDArray]:
         inst = self.inst

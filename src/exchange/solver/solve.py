@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 
@@ -22,8 +23,9 @@ from exchange.domain.model import (
 from exchange.domain.verify import violations
 from exchange.solver.circulation import FirstAnswer, first_answer, tier_counts
 from exchange.solver.deadline import Clock, Deadline, finishing_reserve
-from exchange.solver.eligibility import Pairs, eligible_pairs
+from exchange.solver.eligibility import Pairs, eligible_pairs, possible_pairs
 from exchange.solver.explain import Placement, complete, explain
+from exchange.solver.floor import with_first_come_floor
 from exchange.solver.instance import TIERS, Instance, build_instance
 from exchange.solver.lexicographic import Plan, solve_lexicographic
 from exchange.solver.params import SolveParams
@@ -73,8 +75,10 @@ def solve(round_: Round, params: SolveParams | None = None, *,
         comes first where it fits; the model stops early enough to leave the finishing steps
         (completion, reasons, school names, the independent check) the time they need,
         estimated from the build. When the model stops before proving the tier counts, the
-        result is the better of its placements, completed, and the first answer, and says
-        ``feasible``.
+        result is the better of its placements, completed, and the first answer, with each
+        unproven tier raised to first come (or to the first answer's placements of it) with
+        the more urgent tiers kept where that places more (`exchange.solver.floor`); it says
+        ``feasible`` unless every tier reaches its bound (`tier_bounds`).
     progress
         Receives one line per step, for people watching a long solve.
     clock
@@ -85,8 +89,10 @@ def solve(round_: Round, params: SolveParams | None = None, *,
     deadline = Deadline(params.time_limit, clock)
     building = clock()
     inst = build_instance(round_)
-    pairs = eligible_pairs(inst)
-    progress(f"{len(pairs)} eligible pairs of {inst.n_cases} cases and {inst.n_units} units")
+    eligible = eligible_pairs(inst)
+    pairs = possible_pairs(inst, eligible)
+    progress(f"{len(eligible)} eligible pairs of {inst.n_cases} cases and {inst.n_units} units"
+             f" ({len(eligible) - len(pairs)} of them never possible: too few school places)")
     score = secondary_score(inst, pairs, params)
     build = clock() - building
     order = _priority_order(inst)
@@ -94,11 +100,18 @@ def solve(round_: Round, params: SolveParams | None = None, *,
         finishing_reserve(build, completion=False)))
     plan = solve_lexicographic(inst, pairs, score, deadline=deadline.earlier(
         finishing_reserve(build)), progress=progress)
-    placement, answer = _best_placement(inst, pairs, plan, first, order, progress)
-    stats = {**plan.stats, "answer": answer, "time_limit_s": params.time_limit}
+    placement, answer = _best_placement(inst, pairs, plan, first, order, progress,
+                                        deadline.earlier(finishing_reserve(build,
+                                                                           completion=False)))
+    counts = tier_counts(placement)
+    bounds = tier_bounds(inst, pairs, plan, first, counts)
+    proven = plan.proven or counts == bounds
+    stats = {**plan.stats, "eligible_pairs": len(eligible), "possible_pairs": len(pairs),
+             "answer": answer, "time_limit_s": params.time_limit,
+             **{f"bound_{tier.value}": b for tier, b in zip(TIERS, bounds, strict=True)}}
     if first is not None:
         stats["acute_bound"] = first.acute_bound
-    result = _result(inst, placement, plan.proven, time.perf_counter() - started, stats)
+    result = _result(inst, placement, proven, time.perf_counter() - started, stats)
     broken = violations(round_, result)
     if broken:
         raise SolverFault("the engine broke a rule and wrote nothing: " + "; ".join(broken[:5]))
@@ -106,7 +119,8 @@ def solve(round_: Round, params: SolveParams | None = None, *,
 
 
 def _best_placement(inst: Instance, pairs: Pairs, plan: Plan, first: FirstAnswer | None,
-                    order: NDArray, progress: Callable[[str], None]) -> tuple[Placement, str]:
+                    order: NDArray, progress: Callable[[str], None],
+                    deadline: Deadline) -> tuple[Placement, str]:
     """The model's placements when it proved them; otherwise the model's placements completed,
     or the first answer where it places more cases of a more urgent tier. Also says which."""
     placement = Placement.of(inst, pairs.case[plan.chosen], pairs.unit[plan.chosen])
@@ -117,10 +131,36 @@ def _best_placement(inst: Instance, pairs: Pairs, plan: Plan, first: FirstAnswer
     answer = "model, completed"
     if first is not None and first.counts() > tier_counts(placement):  # lexicographic
         placement, answer = first.placement, "first answer"
+    donors = [first.placement] if first is not None and placement is not first.placement else []
+    placement, raised = with_first_come_floor(inst, pairs, placement, order, plan.tier_proven,
+                                              deadline, donors)
+    if raised:
+        answer += ", raised for " + " and ".join(TIERS[t].value for t in raised)
     progress(f"{answer}: " + ", ".join(
         f"{tier.value} {n}" for tier, n in zip(TIERS, tier_counts(placement), strict=True))
         + " placed (feasible, not proven)")
     return placement, answer
+
+
+def tier_bounds(inst: Instance, pairs: Pairs, plan: Plan, first: FirstAnswer | None,
+                counts: list[int]) -> list[int]:
+    """Per tier, the most cases of that tier any answer could place that places at least
+    `counts` of every more urgent tier; school places counted.
+
+    From the model's LP or Lagrangian bound where it got one with locks these counts reach;
+    otherwise every case of the tier that has an eligible pair (school reach included); the
+    acute tier also by the first answer's circulation.
+    """
+    has_pair = np.zeros(inst.n_cases, dtype=bool)
+    has_pair[pairs.case] = True
+    bounds = np.bincount(inst.c_tier[has_pair], minlength=len(TIERS)).tolist()
+    if first is not None:
+        bounds[0] = min(bounds[0], first.acute_bound)
+    for t, bound in enumerate(plan.bounds):
+        locks_held = all(counts[h] >= plan.counts[h] for h in range(t))
+        if bound is not None and locks_held:
+            bounds[t] = min(bounds[t], math.floor(bound + 1e-6))
+    return bounds
 
 
 def _priority_order(inst: Instance) -> NDArray:
