@@ -5,15 +5,19 @@ from __future__ import annotations
 
 from collections import defaultdict
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from exchange.cli.console import fail, out, say, shown
 from exchange.cli.service import database
-from exchange.services.health.plan import PledgePlan
-from exchange.services.health.service import REPORT_KINDS, monthly_report, plan_for
+
+if TYPE_CHECKING:
+    from exchange.services.health.plan import PledgePlan
+
+# The health services are imported in the commands that use them: they load statsmodels, SciPy's
+# statistics and CP-SAT, over a second that no other command (`exchange solve`) should wait for.
 
 
 def plan_command(
@@ -27,6 +31,8 @@ def plan_command(
 ) -> None:
     """Fair-share pledge targets per member for the next month and the next months, from the
     forecast, checked by simulated rounds."""
+    from exchange.services.health.service import plan_for
+
     with database().unit_of_work() as uow:
         plan = plan_for(uow, network, months, rounds, seed, time_limit)
     _targets(plan)
@@ -70,6 +76,8 @@ def report_command(
 ) -> None:
     """The steering group's monthly report: a PDF in Swedish with its charts, or a workbook with
     a sheet per table. Counts only; the read is audited."""
+    from exchange.services.health.service import REPORT_KINDS, monthly_report
+
     kind = output.suffix.lower().lstrip(".")
     if kind not in REPORT_KINDS:
         fail(f"{output}: name a .pdf or an .xlsx file")

@@ -15,7 +15,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import statsmodels.api as sm
 from numpy.typing import NDArray
 from scipy import stats
 
@@ -84,6 +83,9 @@ def fit_shape(total: NDArray[np.float64], months: list[str], horizon: int = HORI
     if len(months) < MIN_MONTHS:
         raise TooLittleHistory(f"A forecast needs at least {MIN_MONTHS} months of history; "
                                f"there are {len(months)}.")
+    import statsmodels.api as sm  # here: it takes over a second to load, which no other
+    # command than the health ones should wait for (`exchange solve` among them)
+
     fitted = sm.GLM(total, _design(months, 0), family=sm.families.Poisson()).fit()
     ahead = _design(next_months(months[-1], horizon), len(months))
     past_mean = np.asarray(fitted.mu, dtype=float)
