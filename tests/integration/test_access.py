@@ -61,6 +61,9 @@ def bodies():
     return {
         ("GET", "/cases/{case_id}"): None, ("PUT", "/cases/{case_id}"): {**case, **version},
         ("POST", "/cases/{case_id}/withdraw"): version,
+        ("POST", "/cases/{case_id}/consent"): {"given": "2026-11-02", "scope": ["network"],
+                                               **version},
+        ("POST", "/cases/{case_id}/consent/withdraw"): version,
         ("GET", "/units/{unit_id}"): None, ("PUT", "/units/{unit_id}"): {**unit, **version},
         ("POST", "/units/{unit_id}/publish"): version,
         ("POST", "/units/{unit_id}/withdraw"): version,
@@ -152,7 +155,7 @@ COORDINATOR_PROPOSAL = {"id", "round", "status", "version", "case", "unit", "sen
                         "receiving", "published", "decline_reason", *DEADLINE}
 PROFILE = {"reference", "adults", "children_stages", "step_free", "move_in_from"}
 CASE_SUMMARY = {"id", "municipality", "status", "urgency", "waiting_since", "adults",
-                "children_stages", "rooms_min", "rooms_max", "step_free"}
+                "children_stages", "rooms_min", "rooms_max", "step_free", "consent_recorded"}
 
 
 def test_each_role_sees_exactly_its_fields_of_a_proposal(world):

@@ -30,9 +30,11 @@ MARKED_CASE = {
     "income_support": True,
     "safety": {"excluded_municipalities": ["2584"],
                "danger_zones": [{"lat": 59.51947, "lon": 18.27361, "radius_km": 1.7321}]}}
+#: The household's consent: its end day is as much its case workers' only as its location.
+CONSENT_UNTIL = "2099-03-17"
 MARKS = ("59.23871", "59,2387", "17.84219", "17,8422", "31.4159", "högst 31,4 km", "47391",
          "47 391", "47\u00a0391", "59.51947", "59,5195", "18.27361", "18,2736", "1.7321",
-         "radie 1,7 km", "Kiruna", '"2584"', "SOC-2026-4711")
+         "radie 1,7 km", "Kiruna", '"2584"', "SOC-2026-4711", CONSENT_UNTIL)
 
 
 def leaks(text: str) -> list[str]:
@@ -46,6 +48,11 @@ def world(database_url, caplog):
     with Service(database_url, small_network(), addresses=True) as service:
         posted = service.as_(OWN, "case_worker").post("/cases", json=MARKED_CASE)
         assert posted.status_code == 201 and leaks(posted.text)  # its owner sees it all
+        given = service.as_(OWN, "case_worker").post(
+            f"/cases/{posted.json()['id']}/consent",
+            json={"version": posted.json()["version"], "given": "2026-11-02",
+                  "until": CONSENT_UNTIL, "scope": ["network", "landlords"]})
+        assert given.status_code == 200 and CONSENT_UNTIL in given.text
         coordinator = service.as_(OTHER, "coordinator")
         round_id = coordinator.post("/rounds", json={"period": "2026-12"}).json()["id"]
         coordinator.post(f"/rounds/{round_id}/solve")
