@@ -73,6 +73,25 @@ def audit_each(uow: UnitOfWork, actor: Actor | None, action: str, kind: str,
         for i in object_ids])
 
 
+def audit_reads(uow: UnitOfWork, actor: Actor, kind: str, object_ids: Sequence[str]) -> None:
+    """Audit reads of cases, or of what belongs to one (a proposal, a move checklist, by the
+    proposal's id): a read of a household with protected personal data is flagged as
+    `read_protected`, for the auditor to find."""
+    flagged = set(uow.session.scalars(_protected(kind, object_ids))) if object_ids else set()
+    plain = [i for i in object_ids if i not in flagged]
+    if plain:
+        audit_each(uow, actor, "read", kind, plain)
+    if flagged:
+        audit_each(uow, actor, "read_protected", kind, [i for i in object_ids if i in flagged])
+
+
+def _protected(kind: str, object_ids: Sequence[str]) -> Select[Any]:
+    if kind == "case":
+        return select(CaseRow.id).where(CaseRow.id.in_(object_ids), CaseRow.protected)
+    return (select(ProposalRow.id).join(CaseRow, ProposalRow.case_id == CaseRow.id)
+            .where(ProposalRow.id.in_(object_ids), CaseRow.protected))
+
+
 @use_case
 def record(uow: UnitOfWork, actor: Actor | None, action: str, kind: str,
            object_id: str | None = None, outcome: str = "ok") -> None:

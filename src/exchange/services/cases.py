@@ -8,7 +8,7 @@ from exchange.domain.lifecycle import LIVE_PROPOSALS, CaseStatus, Role, is_final
 from exchange.domain.model import Case, Rules, Urgency
 from exchange.domain.rules import broken_rules, needs_school_place, stage_of
 from exchange.persistence.rows import CaseRow, ProposalRow, SchoolRow, UnitRow
-from exchange.services.access import Actor, audit, audit_each, case_scope, one, require
+from exchange.services.access import Actor, audit, audit_reads, case_scope, one, require
 from exchange.services.consent import (
     check_consent,
     consent_view,
@@ -80,7 +80,7 @@ def list_cases(uow: UnitOfWork, actor: Actor, paging: Paging,
                          default=(CaseRow.status.in_(FINISHED), *SORTS["urgency"], CaseRow.id),
                          words_of=lambda row: _words(row, mine))
     if rows:
-        audit_each(uow, actor, "read", "case", [row.id for row in rows])
+        audit_reads(uow, actor, "case", [row.id for row in rows])
     return Page[CaseOut](items=[case_view(uow, actor, row) for row in rows], total=total,
                          limit=paging.limit, offset=paging.offset)
 
@@ -89,7 +89,7 @@ def list_cases(uow: UnitOfWork, actor: Actor, paging: Paging,
 def get_case(uow: UnitOfWork, actor: Actor, case_id: str) -> CaseOut:
     """One case the caller reaches, as she may see it; a read is audited."""
     row = find_case(uow, actor, case_id)
-    audit(uow, actor, "read", "case", row.id)
+    audit_reads(uow, actor, "case", [row.id])
     return case_view(uow, actor, row)
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from exchange.domain.lifecycle import CaseStatus, ProposalStatus, Role, RoundStatus, UnitStatus
 from exchange.domain.model import Urgency
 from exchange.persistence.rows import CaseRow, ProposalRow, RoundRow, UnitRow, now
-from exchange.services.access import Actor, audit_each, case_scope, proposals, unit_scope
+from exchange.services.access import Actor, audit_reads, case_scope, proposals, unit_scope
 from exchange.services.consent import has_consent
 from exchange.services.network import balances, members_of
 from exchange.services.outcomes import last_unplaced, round_ledger
@@ -66,7 +66,7 @@ def _case_worker(uow: UnitOfWork, actor: Actor) -> list[TodoItem]:
     items += _consents(active)
     items += _missing_references([case for case in active if _reference(case) is None])
     if active:
-        audit_each(uow, actor, "read", "case", sorted({c.id for c in active}))
+        audit_reads(uow, actor, "case", sorted({c.id for c in active}))
     return items
 
 
