@@ -79,6 +79,10 @@ def bodies():
         ("POST", "/proposals/{proposal_id}/decline"): {"reason": "location", **version},
         ("POST", "/proposals/{proposal_id}/confirm"): version,
         ("POST", "/proposals/{proposal_id}/lapse"): version,
+        ("GET", "/moves/{proposal_id}"): None,
+        ("PUT", "/moves/{proposal_id}/tasks/{task_id}"): {"status": "done", **version},
+        ("POST", "/moves/{proposal_id}/moved-in"): {"day": "2026-12-01", **version},
+        ("POST", "/moves/{proposal_id}/fall-through"): {"reason": "other", **version},
     }
 
 
@@ -88,6 +92,9 @@ def test_every_id_route_answers_404_to_a_user_of_another_municipality(world):
     gets 403."""
     service, round_id, proposals = world
     objects = ids_owned_by(service, proposals, round_id, HOME)
+    mine = next(p for p in proposals if p["id"] == objects["proposal_id"])
+    assert service.as_(HOME, "case_worker").post(  # so that its move checklist exists
+        f"/proposals/{mine['id']}/accept", json={"version": mine["version"]}).is_success
     known = bodies()
     assert set(id_routes(service.app)) == set(known), "a route taking an id is not tested here"
     checked = 0

@@ -203,3 +203,32 @@ def test_a_units_address_and_a_declines_comment_reach_only_their_own_people(worl
                 seen[mark].add(who)
     assert seen == allowed  # the control: each reaches everyone it should
     assert street not in caplog.text and comment not in caplog.text
+
+
+def test_no_checklist_route_gives_the_receiving_side_a_household_detail(world, caplog) -> None:
+    """Once the household says yes, its move checklist is shared with the receiving side:
+    tasks only. No API read nor page of the checklist gives anyone but the household's own case
+    workers a marked detail (its reference, income, zones, kept school, consent)."""
+    service, ids = world
+    own = service.as_(OWN, "case_worker")
+    version = own.get(f"/proposals/{ids['proposal_id']}").json()["version"]
+    assert own.post(f"/proposals/{ids['proposal_id']}/accept",
+                    json={"version": version}).status_code == 200
+    move_paths = [p for p in reads(service, ids) if p.startswith("/moves")]
+    assert f"/moves/{ids['proposal_id']}" in move_paths and "/moves" in move_paths
+    pages = ["/app", "/app/moves", f"/app/moves/{ids['proposal_id']}"]
+    seen_by_owner = []
+    for code, role in people(ids):
+        client, page = service.as_(code, role), sign_in(service, code, role)
+        texts = [client.get(path).text for path in move_paths]
+        texts += [page.get(path).text for path in pages]
+        if (code, role) == (OWN, "case_worker"):
+            seen_by_owner += [mark for text in texts for mark in leaks(text)]
+        else:
+            assert [leaks(text) for text in texts] == [[] for _ in texts], (code, role)
+    receiving = service.as_(ids["receiving"], "housing_officer")
+    move = receiving.get(f"/moves/{ids['proposal_id']}")
+    assert move.status_code == 200 and move.json()["tasks"]  # the control: it sees the tasks
+    assert move.json()["case"] is None and ids["case_id"] not in move.text
+    assert "SOC-2026-4711" in seen_by_owner  # the control: her own reference names the move
+    assert leaks(caplog.text) == []

@@ -48,6 +48,8 @@ def test_the_receiving_side_learns_the_move_in_date_only_with_the_contract(world
     version = worker.post(f"/proposals/{mine['id']}/accept",
                           json={"version": mine["version"]}).json()["version"]
     assert MOVE_IN not in officer.get(f"/proposals/{mine['id']}").text
+    tasks = [t["key"] for t in officer.get(f"/moves/{mine['id']}").json()["tasks"]]
+    assert tasks[0] == "protected_address"  # the checklist gains the protected address
     officer.post(f"/proposals/{mine['id']}/confirm", json={"version": version})
     seen = officer.get(f"/proposals/{mine['id']}").json()
     assert seen["status"] == "confirmed" and seen["household"]["move_in_from"] == MOVE_IN
@@ -58,7 +60,10 @@ def test_every_read_of_a_protected_household_is_flagged_in_the_trail(world) -> N
     worker.get(f"/cases/{mine['case']}")
     service.as_("0126", "coordinator").get("/cases", params={"limit": 200})
     service.as_(mine["receiving"], "housing_officer").get(f"/proposals/{mine['id']}")
-    assert {("case", mine["case"]), ("proposal", mine["id"])} <= flagged(service)
+    worker.post(f"/proposals/{mine['id']}/accept", json={"version": mine["version"]})
+    service.as_(mine["receiving"], "housing_officer").get(f"/moves/{mine['id']}")
+    assert {("case", mine["case"]), ("proposal", mine["id"]),
+            ("move", mine["id"])} <= flagged(service)
     with UnitOfWork(service.app.state.database.sessions) as uow:
         plain = uow.session.scalars(select(AuditRow.object_id).where(
             AuditRow.action == "read", AuditRow.object_id.in_([mine["case"], mine["id"]])))

@@ -247,6 +247,7 @@ class MoveTaskRow(_Versioned, Base):
     note: Mapped[str | None] = mapped_column(String(200))
     updated_at: Mapped[dt.datetime] = mapped_column(default=now, onupdate=now)
     updated_by: Mapped[int | None]
+    overdue_noticed_at: Mapped[dt.datetime | None]  # its owners were told it is overdue
 
 
 class LedgerEntryRow(Base):

@@ -23,6 +23,7 @@ from exchange.domain.lifecycle import Role
 from exchange.persistence import chain
 from exchange.persistence.rows import (
     CaseRow,
+    MoveTaskRow,
     MunicipalityRow,
     ProposalRow,
     RoundRow,
@@ -199,6 +200,11 @@ def owner_network(uow: UnitOfWork, kind: str, object_id: str) -> str | None:
     if kind == "proposal":
         return uow.session.scalar(select(RoundRow.network_id).join(
             ProposalRow, ProposalRow.round_id == RoundRow.id).where(ProposalRow.id == object_id))
+    if kind == "task":
+        return uow.session.scalar(select(RoundRow.network_id).join(
+            ProposalRow, ProposalRow.round_id == RoundRow.id).join(
+            MoveTaskRow, MoveTaskRow.proposal_id == ProposalRow.id)
+            .where(MoveTaskRow.id == object_id))
     row = _OWNED_BY_MEMBERS[kind]
     return uow.session.scalar(select(MunicipalityRow.network_id).join(
         row, row.municipality_code == MunicipalityRow.code).where(row.id == object_id))

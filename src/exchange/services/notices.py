@@ -15,9 +15,11 @@ from collections.abc import Iterable
 from sqlalchemy import select, update
 
 from exchange.domain.lifecycle import ProposalStatus, Role
+from exchange.domain.move import SETTLED, Side
 from exchange.domain.working_days import add_working_days
 from exchange.persistence.rows import (
     CaseRow,
+    MoveTaskRow,
     MunicipalityRow,
     NetworkRow,
     NoticeRow,
@@ -105,6 +107,38 @@ def round_closed(uow: UnitOfWork, round_row: RoundRow) -> None:
               "expired": counts[ProposalStatus.EXPIRED], "lapsed": counts[ProposalStatus.LAPSED]}
     for user in _recipients(uow, Role.COORDINATOR, members):
         _write(uow, user, "closed", round_row, counts[ProposalStatus.CONFIRMED], detail=detail)
+
+
+@use_case
+def remind_overdue_tasks(uow: UnitOfWork, today: dt.date) -> int:
+    """The owners of checklist tasks that passed their day in moves under way: how many of
+    theirs (once per task, whichever process gets there first). How many tasks were told of."""
+    candidates = list(uow.session.scalars(select(MoveTaskRow.id).join(
+        ProposalRow, MoveTaskRow.proposal_id == ProposalRow.id).where(
+        ProposalRow.status.in_((ProposalStatus.ACCEPTED, ProposalStatus.CONFIRMED)),
+        ProposalRow.moved_in_on.is_(None), MoveTaskRow.due < today,
+        MoveTaskRow.status.not_in([s.value for s in SETTLED]),
+        MoveTaskRow.overdue_noticed_at.is_(None))))
+    owners: dict[str, Counter[tuple[Role, str]]] = {}
+    for task_id in candidates:
+        if not changed(uow.session.execute(
+                update(MoveTaskRow).where(MoveTaskRow.id == task_id,
+                                          MoveTaskRow.overdue_noticed_at.is_(None))
+                .values(overdue_noticed_at=now()).execution_options(synchronize_session=False))):
+            continue
+        task = uow.session.get_one(MoveTaskRow, task_id)
+        proposal = uow.session.get_one(ProposalRow, task.proposal_id)
+        owner = ((Role.CASE_WORKER, uow.session.get_one(CaseRow, proposal.case_id)
+                  .municipality_code) if task.side == Side.SENDING.value else
+                 (Role.HOUSING_OFFICER, uow.session.get_one(UnitRow, proposal.unit_id)
+                  .municipality_code))
+        owners.setdefault(proposal.round_id, Counter())[owner] += 1
+    for round_id, counts in owners.items():
+        round_row = uow.session.get_one(RoundRow, round_id)
+        for (role, code), count in counts.items():
+            for user in _recipients(uow, role, [code]):
+                _write(uow, user, "task_overdue", round_row, count)
+    return len(candidates)
 
 
 @use_case

@@ -28,7 +28,7 @@ from exchange.persistence.rows import (
     UnitRow,
     now,
 )
-from exchange.services import notices
+from exchange.services import moves, notices
 from exchange.services.access import Actor, audit, audit_reads, one, proposals, require
 from exchange.services.errors import Conflict, FieldProblem, Invalid
 from exchange.services.records import (
@@ -114,6 +114,7 @@ def accept(uow: UnitOfWork, actor: Actor, proposal_id: str, version: int) -> Pro
     case.status = move(case.status, CaseStatus.ACCEPTED, "case")
     unit = uow.session.get_one(UnitRow, row.unit_id)
     unit.status = move(unit.status, UnitStatus.RESERVED, "unit")
+    moves.open_checklist(uow, row, case)
     notices.proposal_accepted(uow, row)
     audit(uow, actor, "accept", "proposal", row.id)
     return proposal_view(uow, actor, row)
@@ -136,6 +137,7 @@ def undo_accept(uow: UnitOfWork, actor: Actor, proposal_id: str, version: int) -
     case.status = move(case.status, CaseStatus.PROPOSED, "case")
     unit = uow.session.get_one(UnitRow, row.unit_id)
     unit.status = move(unit.status, UnitStatus.PROPOSED, "unit")
+    moves.drop_checklist(uow, row, case)
     audit(uow, actor, "undo_accept", "proposal", row.id)
     return proposal_view(uow, actor, row)
 
@@ -167,7 +169,7 @@ def confirm(uow: UnitOfWork, actor: Actor, proposal_id: str, version: int) -> Pr
         raise Conflict(f"The proposal is {row.status}; only an accepted one can be confirmed.")
     row.status, row.confirmed_at = move(row.status, ProposalStatus.CONFIRMED, "proposal"), now()
     case = uow.session.get_one(CaseRow, row.case_id)
-    case.status = move(case.status, CaseStatus.HOUSED, "case")
+    case.status, case.contract_at = move(case.status, CaseStatus.HOUSED, "case"), now()
     unit = uow.session.get_one(UnitRow, row.unit_id)
     unit.status, unit.let_at = move(unit.status, UnitStatus.LET, "unit"), row.confirmed_at
     notices.contract_confirmed(uow, row)

@@ -25,6 +25,7 @@ from exchange.domain.model import (
     Unit,
     Urgency,
 )
+from exchange.domain.move import FallThrough, Side, TaskStatus, TaskTemplate
 
 
 class _Input(BaseModel):
@@ -496,3 +497,82 @@ class RoundLedger(_View):
     booked: bool
     lines: list[LedgerLineView]
     entries: list[LedgerEntryView]
+
+
+# --- the move after a yes (exchange.domain.move) -------------------------------------------------
+
+class TaskUpdate(Versioned):
+    """A task's new status and note, by its owner side, based on the task's version."""
+
+    status: TaskStatus
+    note: str | None = Field(
+        default=None, max_length=200, description="A short note both sides read: what is "
+        "agreed or awaited. Never anything about the household.")
+
+
+class MovedIn(Versioned):
+    """The day the household got the keys, based on the proposal's version."""
+
+    day: dt.date = Field(description="Not in the future, not before the accept.")
+
+
+class FallThroughBody(Versioned):
+    """Why an accepted move did not happen, based on the proposal's version."""
+
+    reason: FallThrough
+
+
+class ChecklistTemplate(_Input):
+    """The network's move checklist template, replacing the one before."""
+
+    tasks: list[TaskTemplate] = Field(min_length=1, max_length=30)
+
+
+class TaskView(_View):
+    id: str
+    key: str
+    side: Side
+    title_sv: str
+    title_en: str
+    due: dt.date
+    status: TaskStatus
+    note: str | None
+    overdue: bool
+    version: int
+
+
+class MoveView(_View):
+    """An accepted proposal's move checklist, as both sides see it: tasks, never the household
+    (its case, for the sending case worker only)."""
+
+    proposal: str = Field(description="The proposal's id, also the move's.")
+    reference: str = Field(description="The proposal's pseudonym, as both sides name it.")
+    stage: str = Field(description="under_way (accepted), contract (signed), moved_in, "
+                       "fell_through or ended (withdrawn).")
+    version: int = Field(description="The proposal's version, for moved-in and fall-through.")
+    unit: str
+    unit_label: str
+    case: str | None = Field(default=None, description="For the sending case worker only.")
+    case_label: str | None = None
+    accepted_on: dt.date | None
+    moved_in_on: dt.date | None
+    fell_through: FallThrough | None = None
+    tasks: list[TaskView]
+
+
+class OverdueTask(_View):
+    key: str
+    side: Side
+    due: dt.date
+    days_late: int
+
+
+class MemberMoves(_View):
+    """A member's moves at a glance, for the coordinator: counts and overdue tasks only."""
+
+    code: str
+    name: str
+    moving_in: int = Field(description="Moves under way into the member's units.")
+    moving_out: int = Field(description="Moves under way of the member's households.")
+    tasks_open: int = Field(description="Open tasks the member carries.")
+    overdue: list[OverdueTask] = Field(description="The member's tasks past their day.")

@@ -50,6 +50,7 @@ def upgrade() -> None:
         sa.Column('note', sa.String(length=200), nullable=True),
         sa.Column('updated_at', sa.DateTime(), nullable=False),
         sa.Column('updated_by', sa.Integer(), nullable=True),
+        sa.Column('overdue_noticed_at', sa.DateTime(), nullable=True),
         sa.Column('version', sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(['proposal_id'], ['proposals.id']),
         sa.PrimaryKeyConstraint('id'))
