@@ -29,6 +29,7 @@ from exchange.services.access import Actor
 from exchange.services.cases import post_case, record_consent
 from exchange.services.errors import Conflict
 from exchange.services.history_loading import load_history
+from exchange.services.sample_moves import stage
 from exchange.services.schemas import CaseCreate, ConsentRecord, UnitCreate
 from exchange.services.unit_of_work import UnitOfWork, use_case
 from exchange.services.units import pledge_unit
@@ -60,6 +61,8 @@ def load(uow: UnitOfWork, round_: Round, demo: bool,
         made = history() if history is not None else None
         if made is not None:
             past = load_history(uow, made, progress).rounds
+        if demo:
+            stage(uow, network)
     elif not demo:
         raise Conflict(f"Network {network} is already loaded.")
     return Loaded(network, new, demo_users(uow, network) if demo else [], past)
