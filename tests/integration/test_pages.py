@@ -277,6 +277,12 @@ PAGE_ID_ROUTES = {
     ("POST", "/app/proposals/{proposal_id}/decline"): "proposal",
     ("POST", "/app/proposals/{proposal_id}/confirm"): "proposal",
     ("POST", "/app/proposals/{proposal_id}/lapse"): "proposal",
+    ("POST", "/app/cases/{case_id}/consent"): "case",
+    ("POST", "/app/cases/{case_id}/consent/withdraw"): "case",
+    ("GET", "/app/moves/{proposal_id}"): "proposal",
+    ("POST", "/app/moves/{proposal_id}/tasks/{task_id}"): "proposal",
+    ("POST", "/app/moves/{proposal_id}/moved-in"): "proposal",
+    ("POST", "/app/moves/{proposal_id}/fall-through"): "proposal",
 }
 HOMES = {"coordinator": "/app/network", "housing_officer": "/app/units",
          "case_worker": "/app/cases", "auditor": "/app/audit"}

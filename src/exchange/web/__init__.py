@@ -13,6 +13,7 @@ from exchange.web.pages import (
     coordinator,
     health,
     identity,
+    moves,
     people,
     proposals,
     units,
@@ -23,5 +24,6 @@ def install(app: FastAPI) -> None:
     """Add the pages and their assets (served by the app: nothing is fetched elsewhere)."""
     app.mount("/static", StaticFiles(directory=str(files("exchange.web") / "static")),
               name="static")
-    for module in (common, identity, coordinator, people, units, cases, proposals, health):
+    for module in (common, identity, coordinator, people, units, cases, proposals, moves,
+                   health):
         app.include_router(module.router)
