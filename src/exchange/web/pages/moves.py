@@ -4,6 +4,8 @@ template."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
@@ -44,7 +46,7 @@ def _move(request: Request, uow: UnitOfWork, actor: Actor, proposal_id: str,
                 side="sending" if actor.role is Role.CASE_WORKER else "receiving",
                 statuses=[s.value for s in TaskStatus], reasons=[r.value for r in FallThrough],
                 errors=forms.problems(error, translator(request)) if error else {},
-                data=typed or {})
+                data=typed or {"day": dt.datetime.now(dt.UTC).date().isoformat()})
 
 
 @router.post("/moves/{proposal_id}/tasks/{task_id}")
