@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 from exchange.persistence.database import UnitOfWork
 from exchange.persistence.rows import CaseRow, ProposalRow, RoundRow, now
 from exchange.services import consent
+from exchange.services.retention import expired
 from exchange.services.rounds import solves
 from exchange.services.sealed import solve_round_file
 from tests.integration.service import Service, small_network
@@ -133,6 +134,10 @@ def test_withdrawing_consent_ends_the_cases_proposals_and_takes_it_out(accepted)
     again = worker.post(f"/cases/{case['id']}/consent/withdraw",
                         json={"version": gone.json()["version"]})
     assert again.status_code == 409
+    with UnitOfWork(service.app.state.database.sessions) as uow:  # the retention clock runs
+        due = expired(uow, now() + dt.timedelta(seconds=1))
+        assert case["id"] in due.cases["sodertorn"]
+        assert case["id"] not in expired(uow, now() - dt.timedelta(days=1)).cases["sodertorn"]
 
 
 def test_a_withdrawal_that_fails_half_way_leaves_everything_as_it_was(accepted,

@@ -131,6 +131,8 @@ def test_a_move_that_falls_through_returns_the_unit_to_the_pool_with_its_reason(
     assert fell.json()["fell_through"] == "landlord_refused"
     assert officer.get(f"/units/{chosen['unit']}").json()["status"] == "available"
     assert worker.get(f"/cases/{chosen['case']}").json()["status"] == "open"
+    assert ("fall_through", "housing_officer") in [(a, r) for a, r, _ in audit_of(
+        service, chosen["id"])]
     task = fell.json()["tasks"][0]
     assert officer.put(f"/moves/{chosen['id']}/tasks/{task['id']}",
                        json={"version": task["version"], "status": "done"}).status_code == 409
@@ -157,6 +159,12 @@ def test_an_overdue_task_reaches_its_owners_to_do_list_and_e_mail(world) -> None
     assert [t["key"] for t in overview[chosen["receiving"]]["overdue"]] == ["viewing"]
     assert overview[chosen["sending"]]["moving_out"] >= 1
     assert chosen["case"] not in str(overview) and chosen["id"] not in str(overview)
+    with UnitOfWork(service.app.state.database.sessions) as uow:  # the overview is audited
+        assert uow.session.scalar(select(AuditRow.object_id).where(
+            AuditRow.action == "overview", AuditRow.object_type == "move")) == "sodertorn"
+    # the to-do lists' reads of the overdue task are reads of the checklist
+    assert ("read", "housing_officer") in [(a, r) for a, r, _ in audit_of(service,
+                                                                         chosen["id"])]
 
 
 def test_the_coordinator_edits_the_networks_template(world) -> None:

@@ -185,6 +185,7 @@ def overview(uow: UnitOfWork, actor: Actor) -> list[MemberMoves]:
     """Per member, the moves under way in and out, its open tasks and its overdue ones: counts
     and task names only (the coordinator)."""
     require(uow, actor, "overview", "move", Role.COORDINATOR)
+    audit(uow, actor, "overview", "move", actor.network)
     moving_in: dict[str, int] = defaultdict(int)
     moving_out: dict[str, int] = defaultdict(int)
     open_tasks: dict[str, int] = defaultdict(int)
@@ -218,6 +219,8 @@ def overdue_tasks(uow: UnitOfWork, actor: Actor) -> list[tuple[ProposalRow, Move
             ProposalRow.moved_in_on.is_(None))):
         found += [(proposal, task) for task in _tasks(uow, proposal.id)
                   if task.side == side and is_overdue(task.due, TaskStatus(task.status), today)]
+    if found:
+        audit_reads(uow, actor, "move", sorted({proposal.id for proposal, _ in found}))
     return found
 
 

@@ -50,7 +50,8 @@ def _recipients(uow: UnitOfWork, role: Role, municipalities: Iterable[str]) -> l
 
 
 def _write(uow: UnitOfWork, user: UserRow, kind: str, round_row: RoundRow, count: int,
-           date: dt.date | None = None, detail: dict[str, int] | None = None) -> None:
+           date: dt.date | None = None, detail: dict[str, int] | None = None,
+           path: str | None = None) -> None:
     """One notice for `user` in her language; the link's address is added when it is sent."""
     language = user.language if user.language in ("sv", "en") else "sv"
     network = uow.session.get_one(NetworkRow, round_row.network_id).name
@@ -60,7 +61,7 @@ def _write(uow: UnitOfWork, user: UserRow, kind: str, round_row: RoundRow, count
     body = (one if count == 1 else several).format(**values)
     if detail is not None:
         body += CLOSED_DETAIL[language].format(**detail)
-    body += LINK[language].format(base="{base}", path=HOME[Role(user.role)])
+    body += LINK[language].format(base="{base}", path=path or HOME[Role(user.role)])
     body += FOOTER[language].format(base="{base}")
     uow.session.add(NoticeRow(
         message_id=secrets.token_hex(16), user_id=user.id, network_id=round_row.network_id,
@@ -137,7 +138,7 @@ def remind_overdue_tasks(uow: UnitOfWork, today: dt.date) -> int:
         round_row = uow.session.get_one(RoundRow, round_id)
         for (role, code), count in counts.items():
             for user in _recipients(uow, role, [code]):
-                _write(uow, user, "task_overdue", round_row, count)
+                _write(uow, user, "task_overdue", round_row, count, path="/app/moves")
     return len(candidates)
 
 
