@@ -307,7 +307,8 @@ def every_page(served: Served) -> list[tuple[str, str, str]]:
             "/app", "/app/units", "/app/units/new", f"/app/units/{unit['id']}",
             f"/app/units/{unit['id']}/edit", "/app/proposals")] + [
         (HUDDINGE, "auditor", path) for path in ("/app/audit", "/app/audit?trail=service")] + [
-        (HUDDINGE, "coordinator", "/app/moves"), (sender, "case_worker", "/app/moves"),
+        (HUDDINGE, "coordinator", "/app/moves"), (HUDDINGE, "coordinator", "/app/moves/template"),
+        (sender, "case_worker", "/app/moves"),
         (receiver, "housing_officer", "/app/moves"), *a_move(served)]
 
 

@@ -68,3 +68,24 @@ def test_both_sides_follow_the_checklist_and_tick_their_own_tasks(service) -> No
     overview = sign_in(service, "0126", "coordinator").get("/app/moves").text
     assert "Flyttar per medlem" in overview and "Nätverkets checklista" in overview
     assert chosen["id"] not in overview
+
+
+def test_the_coordinator_edits_the_template_on_its_page(service) -> None:
+    coordinator = sign_in(service, "0126", "coordinator")
+    form = coordinator.get("/app/moves/template").text
+    assert 'value="viewing"' in form and "Ändra" not in form.split("<main")[0]
+    csrf = csrf_of(coordinator, "/app/moves/template")
+    bad = coordinator.post("/app/moves/template", data={
+        "_csrf": csrf, "tasks.0.key": "Keys!", "tasks.0.title_sv": "Nycklar",
+        "tasks.0.title_en": "Keys", "tasks.0.side": "receiving", "tasks.0.days": "3"})
+    assert bad.status_code == 422 and 'id="tasks-0-key-error"' in bad.text
+    saved = coordinator.post("/app/moves/template", data={
+        "_csrf": csrf, "tasks.0.key": "keys", "tasks.0.title_sv": "Nycklar",
+        "tasks.0.title_en": "Keys", "tasks.0.side": "receiving", "tasks.0.days": "3",
+        "tasks.1.key": "", "tasks.1.title_sv": "Visning", "tasks.1.title_en": "Viewing",
+        "tasks.1.side": "receiving", "tasks.1.days": "5"})  # a cleared key removes the task
+    assert saved.status_code == 303
+    template = service.as_("0127", "case_worker").get("/moves/template").json()
+    assert [(t["key"], t["days"]) for t in template] == [("keys", 3)]
+    worker = sign_in(service, "0127", "case_worker")
+    assert worker.get("/app/moves/template").status_code == 403

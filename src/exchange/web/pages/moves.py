@@ -5,23 +5,27 @@ template."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from fastapi import APIRouter, Request
+from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from exchange.domain.lifecycle import Role
-from exchange.domain.move import FallThrough, TaskStatus
+from exchange.domain.move import FallThrough, Side, TaskStatus, When
 from exchange.http.deps import UowDep
 from exchange.services import moves
 from exchange.services.access import Actor, require
 from exchange.services.errors import Invalid
-from exchange.services.schemas import FallThroughBody, MovedIn, TaskUpdate
+from exchange.services.schemas import ChecklistTemplate, FallThroughBody, MovedIn, TaskUpdate
 from exchange.services.unit_of_work import UnitOfWork
 from exchange.web import forms
 from exchange.web.render import PageRoute, page, redirect, translator
 from exchange.web.session import FormDep, PageActorDep
 
 router = APIRouter(prefix="/app", route_class=PageRoute, include_in_schema=False)
+#: Blank rows the template's form offers for new tasks.
+BLANK_ROWS = 2
 
 
 @router.get("/moves")
@@ -32,6 +36,45 @@ def moves_page(request: Request, uow: UowDep, actor: PageActorDep) -> Response:
         return page(request, "moves_overview.html", members=moves.overview(uow, actor),
                     tasks=moves.get_template(uow, actor))
     return page(request, "moves.html", moves=moves.list_moves(uow, actor))
+
+
+@router.get("/moves/template")
+def template_page(request: Request, uow: UowDep, actor: PageActorDep) -> Response:
+    """The network's checklist template, to edit (the coordinator)."""
+    require(uow, actor, "open_page", "checklist", Role.COORDINATOR)
+    tasks = [task.model_dump(mode="json") for task in moves.get_template(uow, actor)]
+    return _template(request, {"tasks": tasks})
+
+
+@router.post("/moves/template")
+def set_template(request: Request, uow: UowDep, actor: PageActorDep, form: FormDep
+                 ) -> Response:
+    require(uow, actor, "update", "checklist", Role.COORDINATOR)
+    try:
+        kept = _without_keyless(form)
+        moves.set_template(uow, actor, forms.parse(kept, ChecklistTemplate, translator(request)))
+    except Invalid as error:
+        return _template(request, forms.nested(kept), error)
+    return redirect("/app/moves?done=template")
+
+
+def _without_keyless(form: FormData) -> FormData:
+    """The form less the rows whose key was cleared: those tasks are removed."""
+    rows = {name.split(".")[1] for name, value in form.multi_items()
+            if name.startswith("tasks.") and name.endswith(".key") and name.count(".") == 2
+            and isinstance(value, str) and not value.strip()}
+    return FormData([(name, value) for name, value in form.multi_items()
+                     if not (name.startswith("tasks.") and name.split(".")[1] in rows)])
+
+
+def _template(request: Request, data: dict[str, Any], error: Invalid | None = None
+              ) -> Response:
+    """The template's form: a row per task, and two blank rows to add one (a row left blank,
+    or whose key is cleared, is no task)."""
+    rows = len(data.get("tasks") or []) + BLANK_ROWS
+    return page(request, "moves_template.html", 422 if error else 200, data=data, rows=rows,
+                errors=forms.problems(error, translator(request)) if error else {},
+                sides=[s.value for s in Side], whens=[w.value for w in When])
 
 
 @router.get("/moves/{proposal_id}")
