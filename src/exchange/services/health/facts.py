@@ -39,6 +39,7 @@ class CaseFact:
     urgency: str
     posted_at: dt.datetime
     rooms: int
+    moved_in_on: dt.date | None = None  # the day of the keys, when the move recorded it
 
 
 @dataclass(frozen=True)
@@ -89,9 +90,10 @@ def read_facts(uow: UnitOfWork, network: str, as_of: dt.datetime) -> Facts:
     members = {m.code: m.name for m in members_of(uow, network)}
     codes = list(members)
     session = uow.session
-    cases = [CaseFact(i, m, u, c, spec["rooms_min"]) for i, m, u, c, spec in session.execute(
-        select(CaseRow.id, CaseRow.municipality_code, CaseRow.urgency, CaseRow.created_at,
-               CaseRow.spec).where(CaseRow.municipality_code.in_(codes),
+    cases = [CaseFact(i, m, u, c, spec["rooms_min"], moved) for i, m, u, c, spec, moved in
+             session.execute(select(
+                 CaseRow.id, CaseRow.municipality_code, CaseRow.urgency, CaseRow.created_at,
+                 CaseRow.spec, CaseRow.moved_in_on).where(CaseRow.municipality_code.in_(codes),
                                    CaseRow.protected.is_(False)))]
     protected = select(CaseRow.id).where(CaseRow.protected.is_(True))
     units = [UnitFact(m, spec["rooms"], spec["rent_sek"], p, let or gone)
