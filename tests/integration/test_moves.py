@@ -16,6 +16,7 @@ from exchange.domain.working_days import add_working_days
 from exchange.persistence.database import UnitOfWork
 from exchange.persistence.rows import AuditRow, MoveTaskRow, NoticeRow, UserRow, now
 from exchange.services.notices import remind_overdue_tasks
+from exchange.services.snapshot import _declined
 from tests.integration.service import Service, small_network
 from tests.integration.test_pages import sign_in
 
@@ -131,6 +132,8 @@ def test_a_move_that_falls_through_returns_the_unit_to_the_pool_with_its_reason(
     assert fell.json()["fell_through"] == "landlord_refused"
     assert officer.get(f"/units/{chosen['unit']}").json()["status"] == "available"
     assert worker.get(f"/cases/{chosen['case']}").json()["status"] == "open"
+    with UnitOfWork(service.app.state.database.sessions) as uow:  # never proposed again
+        assert _declined(uow, [chosen["case"]])[chosen["case"]] == [chosen["unit"]]
     assert ("fall_through", "housing_officer") in [(a, r) for a, r, _ in audit_of(
         service, chosen["id"])]
     task = fell.json()["tasks"][0]

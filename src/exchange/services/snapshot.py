@@ -7,7 +7,7 @@ solve. Proposals of the same round that are still alive (awaiting an
 answer, accepted or confirmed) stay fixed: their cases and units are left out, their school places
 are taken off, and their moves are counted in the members' balances, so a re-solve only places
 what remains and the round as a whole keeps every rule. A unit a household has declined is never
-proposed to it again.
+proposed to it again, nor one whose move fell through.
 """
 
 from __future__ import annotations
@@ -92,7 +92,8 @@ def version_key(row: CaseRow | UnitRow | SchoolRow) -> str:
 def _declined(uow: UnitOfWork, case_ids: list[str]) -> dict[str, list[str]]:
     found: dict[str, list[str]] = defaultdict(list)
     for proposal in uow.session.scalars(select(ProposalRow).where(
-            ProposalRow.case_id.in_(case_ids), ProposalRow.status == ProposalStatus.DECLINED)
+            ProposalRow.case_id.in_(case_ids),
+            (ProposalRow.status == ProposalStatus.DECLINED) | ProposalRow.fell_through.is_not(None))
             .order_by(ProposalRow.unit_id)):
         found[proposal.case_id].append(proposal.unit_id)
     return found
