@@ -77,3 +77,22 @@ def test_the_health_figures_never_count_a_protected_household(world) -> None:
     assert mine["case"] not in {c.id for c in facts.cases}
     assert mine["case"] not in {p.case for p in facts.proposals}
     assert len(facts.cases) == len(small_network().cases)
+
+
+def test_a_household_marked_protected_after_its_yes_gets_the_protected_address_task(
+        database_url) -> None:
+    with Service(database_url, small_network()) as service:
+        _, made = service.published()
+        chosen = made[0]
+        worker = service.as_(chosen["sending"], "case_worker")
+        worker.post(f"/proposals/{chosen['id']}/accept", json={"version": chosen["version"]})
+        tasks = [t["key"] for t in worker.get(f"/moves/{chosen['id']}").json()["tasks"]]
+        assert "protected_address" not in tasks
+        case = worker.get(f"/cases/{chosen['case']}").json()
+        body = {k: v for k, v in case.items() if k not in (
+            "id", "municipality", "status", "created_at", "updated_at", "consent", "times")}
+        changed = worker.put(f"/cases/{case['id']}", json={**body, "protected": True})
+        assert changed.status_code == 200 and changed.json()["protected"] is True
+        officer = service.as_(chosen["receiving"], "housing_officer")
+        tasks = [t["key"] for t in officer.get(f"/moves/{chosen['id']}").json()["tasks"]]
+        assert tasks[0] == "protected_address" and tasks.count("protected_address") == 1

@@ -18,6 +18,7 @@ from exchange.services.consent import (
     set_consent,
 )
 from exchange.services.errors import Conflict, FieldProblem, Invalid
+from exchange.services.moves import mark_protected
 from exchange.services.records import (
     Paging,
     Search,
@@ -117,8 +118,11 @@ def update_case(uow: UnitOfWork, actor: Actor, case_id: str, body: CaseUpdate) -
     if is_final(row.status):
         raise Conflict(f"The case is {row.status}; it can no longer be changed.")
     _check(body)
+    newly_protected = body.protected and not row.protected
     _set(uow, row, body)
     _withdraw_broken_proposals(uow, actor, row)
+    if newly_protected:
+        mark_protected(uow, row)
     audit(uow, actor, "update", "case", row.id)
     return _whole(uow, row)
 

@@ -18,6 +18,7 @@ from sqlalchemy import delete, select
 from exchange.domain.lifecycle import ProposalStatus, Role
 from exchange.domain.move import (
     DEFAULT_CHECKLIST,
+    PROTECTED_TASK,
     SETTLED,
     FallThrough,
     Side,
@@ -75,6 +76,23 @@ def open_checklist(uow: UnitOfWork, proposal: ProposalRow, case: CaseRow) -> Non
             side=task.side.value, title_sv=task.title_sv, title_en=task.title_en,
             due=due_on(accepted, task), status=TaskStatus.TODO.value))
     case.accepted_at = now()
+
+
+def mark_protected(uow: UnitOfWork, case: CaseRow) -> None:
+    """A case newly marked as protected: each of its moves under way gains the task of the
+    protected address, due from today, unless it has it already."""
+    for proposal in uow.session.scalars(select(ProposalRow).where(
+            ProposalRow.case_id == case.id, ProposalRow.moved_in_on.is_(None),
+            ProposalRow.status.in_((ProposalStatus.ACCEPTED, ProposalStatus.CONFIRMED)),
+            ProposalRow.id.in_(select(MoveTaskRow.proposal_id)))):
+        tasks = _tasks(uow, proposal.id)
+        if any(task.key == PROTECTED_TASK.key for task in tasks):
+            continue
+        uow.session.add(MoveTaskRow(
+            id=new_id("task"), proposal_id=proposal.id, position=-1, key=PROTECTED_TASK.key,
+            side=PROTECTED_TASK.side.value, title_sv=PROTECTED_TASK.title_sv,
+            title_en=PROTECTED_TASK.title_en, due=due_on(now().date(), PROTECTED_TASK),
+            status=TaskStatus.TODO.value))
 
 
 def drop_checklist(uow: UnitOfWork, proposal: ProposalRow, case: CaseRow) -> None:
