@@ -52,6 +52,8 @@ def test_a_case_without_valid_consent_is_left_out_of_the_round_and_said_so(servi
     assert bare["consent"] is None
     round_id = coordinator.post("/rounds", json={"period": "2026-12"}).json()["id"]
     assert coordinator.get(f"/rounds/{round_id}").json()["without_consent"] == 1
+    round_page = sign_in(service, "0126", "coordinator").get(f"/app/rounds/{round_id}").text
+    assert "utan giltigt samtycke, som inte kommer med i omgången: 1." in round_page
     coordinator.post(f"/rounds/{round_id}/solve")
     solved = service.solved(coordinator, round_id)
     assert solved["status"] == "solved"
