@@ -101,7 +101,8 @@ def test_a_whole_round_through_the_pages_in_each_role(served: Served, context) -
     expect(wpage.locator(f"article#{second['id']} .status")).to_contain_text(
         "För långt till jobbet")
     waiting = next(c["id"] for c in served.get(sender, "case_worker", "/cases", status="open",
-                                               limit=200)["items"] if c["id"] != second["case"])
+                                               limit=200)["items"]
+                   if c["id"] != second["case"] and (c["consent"] or {}).get("valid"))
     wpage.goto(f"{served.url}/app/cases/{waiting}")
     why = wpage.get_by_role("region", name="Varför fick hushållet inget förslag?")
     expect(why).to_contain_text("Vad du kan göra:")
@@ -308,7 +309,19 @@ def every_page(served: Served) -> list[tuple[str, str, str]]:
         (receiver, "housing_officer", path) for path in (
             "/app", "/app/units", "/app/units/new", f"/app/units/{unit['id']}",
             f"/app/units/{unit['id']}/edit", "/app/proposals", "/app/schools")] + [
-        (HUDDINGE, "auditor", path) for path in ("/app/audit", "/app/audit?trail=service")]
+        (HUDDINGE, "auditor", path) for path in ("/app/audit", "/app/audit?trail=service")] + [
+        (HUDDINGE, "coordinator", "/app/moves"), (HUDDINGE, "coordinator", "/app/moves/template"),
+        (sender, "case_worker", "/app/moves"),
+        (receiver, "housing_officer", "/app/moves"), *a_move(served)]
+
+
+def a_move(served: Served) -> list[tuple[str, str, str]]:
+    """A move checklist of the sample under way, as its case worker sees it."""
+    for member in served.get(HUDDINGE, "coordinator", "/municipalities"):
+        for move in served.get(member["code"], "case_worker", "/moves"):
+            if move["stage"] in ("under_way", "contract"):
+                return [(member["code"], "case_worker", f"/app/moves/{move['proposal']}")]
+    raise AssertionError("the sample has no move under way")
 
 
 def test_every_page_is_accessible_fits_a_phone_and_loads_nothing_from_elsewhere(

@@ -73,13 +73,19 @@ def as_documented(case: Any) -> None:
     keeping every other property of it, valid or not: `rooms_min` at most `rooms_max` (both
     have the same schema, so they are swapped); a unit where its municipality is (a position in
     range moves to the home municipality's centre); a pledge that ends neither in the past nor
-    before the unit is free (such an end is left out: null is valid)."""
+    before the unit is free (such an end is left out: null is valid); a checklist template's
+    tasks each with a key of their own; a consent given by today, ending neither in the past
+    nor before it starts."""
     body = case.body
     if not isinstance(body, dict):
         return
     if _numbers(body.get("rooms_min"), body.get("rooms_max")) and (
             body["rooms_min"] > body["rooms_max"]):
         body["rooms_min"], body["rooms_max"] = body["rooms_max"], body["rooms_min"]
+    if case.path == "/moves/template" and isinstance(body.get("tasks"), list):
+        _unique_keys(body["tasks"])
+    if case.path.endswith("/consent"):
+        _consent_as_documented(body)
     if not case.path.startswith("/units"):
         return
     if _numbers(body.get("lat"), body.get("lon")) and (
@@ -88,6 +94,25 @@ def as_documented(case: Any) -> None:
     until, free = _date(body.get("pledged_until")), _date(body.get("available_from"))
     if until is not None and (until < dt.date.today() or (free is not None and until < free)):
         body["pledged_until"] = None
+
+
+def _unique_keys(tasks: list[Any]) -> None:
+    """A template's tasks each need a key of their own: a repeated key gets its place added."""
+    seen: set[Any] = set()
+    for i, task in enumerate(tasks):
+        if isinstance(task, dict) and isinstance(task.get("key"), str):
+            if task["key"] in seen:
+                task["key"] = f"{task['key'][:30]}_{i}"
+            seen.add(task["key"])
+
+
+def _consent_as_documented(body: dict[str, Any]) -> None:
+    """A consent given by today, whose end (if any) is neither past nor before its start."""
+    given, until = _date(body.get("given")), _date(body.get("until"))
+    if given is not None and given > dt.date.today():
+        body["given"] = dt.date.today().isoformat()
+    if until is not None and (until < dt.date.today() or until < (given or until)):
+        body["until"] = None
 
 
 def _date(value: Any) -> dt.date | None:

@@ -46,9 +46,13 @@ def _alone(mark: str) -> str:
 
 
 def post_marked_case(service: Any, municipality: str = "0127") -> str:
-    """Post MARKED as a case of `municipality`; its id."""
-    posted = service.as_(municipality, "case_worker").post("/cases", json=MARKED)
+    """Post MARKED as a case of `municipality`, with the household's consent; its id."""
+    worker = service.as_(municipality, "case_worker")
+    posted = worker.post("/cases", json=MARKED)
     assert posted.status_code == 201, posted.json()
+    given = worker.post(f"/cases/{posted.json()['id']}/consent", json={
+        "version": posted.json()["version"], "given": "2026-11-02", "scope": ["network"]})
+    assert given.status_code == 200, given.json()
     return posted.json()["id"]
 
 

@@ -63,6 +63,9 @@ def bodies():
     return {
         ("GET", "/cases/{case_id}"): None, ("PUT", "/cases/{case_id}"): {**case, **version},
         ("POST", "/cases/{case_id}/withdraw"): version,
+        ("POST", "/cases/{case_id}/consent"): {"given": "2026-11-02", "scope": ["network"],
+                                               **version},
+        ("POST", "/cases/{case_id}/consent/withdraw"): version,
         ("GET", "/units/{unit_id}"): None, ("PUT", "/units/{unit_id}"): {**unit, **version},
         ("POST", "/units/{unit_id}/publish"): version,
         ("POST", "/units/{unit_id}/withdraw"): version,
@@ -79,6 +82,10 @@ def bodies():
         ("POST", "/proposals/{proposal_id}/confirm"): version,
         ("POST", "/proposals/{proposal_id}/lapse"): version,
         ("POST", "/people/{person_id}/remove"): None,
+        ("GET", "/moves/{proposal_id}"): None,
+        ("PUT", "/moves/{proposal_id}/tasks/{task_id}"): {"status": "done", **version},
+        ("POST", "/moves/{proposal_id}/moved-in"): {"day": "2026-12-01", **version},
+        ("POST", "/moves/{proposal_id}/fall-through"): {"reason": "other", **version},
     }
 
 
@@ -88,6 +95,9 @@ def test_every_id_route_answers_404_to_a_user_of_another_municipality(world):
     gets 403."""
     service, round_id, proposals = world
     objects = ids_owned_by(service, proposals, round_id, HOME)
+    mine = next(p for p in proposals if p["id"] == objects["proposal_id"])
+    assert service.as_(HOME, "case_worker").post(  # so that its move checklist exists
+        f"/proposals/{mine['id']}/accept", json={"version": mine["version"]}).is_success
     known = bodies()
     assert set(id_routes(service.app)) == set(known), "a route taking an id is not tested here"
     checked = 0
@@ -155,7 +165,7 @@ COORDINATOR_PROPOSAL = {"id", "round", "status", "version", "case", "unit", "sen
                         "receiving", "published", "decline_reason", *DEADLINE}
 PROFILE = {"reference", "adults", "children_stages", "step_free", "move_in_from"}
 CASE_SUMMARY = {"id", "municipality", "status", "urgency", "waiting_since", "adults",
-                "children_stages", "rooms_min", "rooms_max", "step_free"}
+                "children_stages", "rooms_min", "rooms_max", "step_free", "consent_recorded"}
 
 
 def test_each_role_sees_exactly_its_fields_of_a_proposal(world):

@@ -30,9 +30,11 @@ MARKED_CASE = {
     "income_support": True,
     "safety": {"excluded_municipalities": ["2584"],
                "danger_zones": [{"lat": 59.51947, "lon": 18.27361, "radius_km": 1.7321}]}}
+#: The household's consent: its end day is as much its case workers' only as its location.
+CONSENT_UNTIL = "2099-03-17"
 MARKS = ("59.23871", "59,2387", "17.84219", "17,8422", "31.4159", "högst 31,4 km", "47391",
          "47 391", "47\u00a0391", "59.51947", "59,5195", "18.27361", "18,2736", "1.7321",
-         "radie 1,7 km", "Kiruna", '"2584"', "SOC-2026-4711")
+         "radie 1,7 km", "Kiruna", '"2584"', "SOC-2026-4711", CONSENT_UNTIL)
 
 
 def leaks(text: str) -> list[str]:
@@ -46,6 +48,11 @@ def world(database_url, caplog):
     with Service(database_url, small_network(), addresses=True) as service:
         posted = service.as_(OWN, "case_worker").post("/cases", json=MARKED_CASE)
         assert posted.status_code == 201 and leaks(posted.text)  # its owner sees it all
+        given = service.as_(OWN, "case_worker").post(
+            f"/cases/{posted.json()['id']}/consent",
+            json={"version": posted.json()["version"], "given": "2026-11-02",
+                  "until": CONSENT_UNTIL, "scope": ["network", "landlords"]})
+        assert given.status_code == 200 and CONSENT_UNTIL in given.text
         coordinator = service.as_(OTHER, "coordinator")
         round_id = coordinator.post("/rounds", json={"period": "2026-12"}).json()["id"]
         coordinator.post(f"/rounds/{round_id}/solve")
@@ -196,3 +203,32 @@ def test_a_units_address_and_a_declines_comment_reach_only_their_own_people(worl
                 seen[mark].add(who)
     assert seen == allowed  # the control: each reaches everyone it should
     assert street not in caplog.text and comment not in caplog.text
+
+
+def test_no_checklist_route_gives_the_receiving_side_a_household_detail(world, caplog) -> None:
+    """Once the household says yes, its move checklist is shared with the receiving side:
+    tasks only. No API read nor page of the checklist gives anyone but the household's own case
+    workers a marked detail (its reference, income, zones, kept school, consent)."""
+    service, ids = world
+    own = service.as_(OWN, "case_worker")
+    version = own.get(f"/proposals/{ids['proposal_id']}").json()["version"]
+    assert own.post(f"/proposals/{ids['proposal_id']}/accept",
+                    json={"version": version}).status_code == 200
+    move_paths = [p for p in reads(service, ids) if p.startswith("/moves")]
+    assert f"/moves/{ids['proposal_id']}" in move_paths and "/moves" in move_paths
+    pages = ["/app", "/app/moves", f"/app/moves/{ids['proposal_id']}"]
+    seen_by_owner = []
+    for code, role in people(ids):
+        client, page = service.as_(code, role), sign_in(service, code, role)
+        texts = [client.get(path).text for path in move_paths]
+        texts += [page.get(path).text for path in pages]
+        if (code, role) == (OWN, "case_worker"):
+            seen_by_owner += [mark for text in texts for mark in leaks(text)]
+        else:
+            assert [leaks(text) for text in texts] == [[] for _ in texts], (code, role)
+    receiving = service.as_(ids["receiving"], "housing_officer")
+    move = receiving.get(f"/moves/{ids['proposal_id']}")
+    assert move.status_code == 200 and move.json()["tasks"]  # the control: it sees the tasks
+    assert move.json()["case"] is None and ids["case_id"] not in move.text
+    assert "SOC-2026-4711" in seen_by_owner  # the control: her own reference names the move
+    assert leaks(caplog.text) == []

@@ -155,6 +155,10 @@ def test_a_households_location_and_income_reach_only_its_own_case_workers_pages(
     assert "59.123457" in edit  # the pin, as the case worker left it
 
     case_id = posted.headers["location"].split("/")[-1].split("?")[0]
+    worker = service.as_("0127", "case_worker")
+    version = worker.get(f"/cases/{case_id}").json()["version"]
+    assert worker.post(f"/cases/{case_id}/consent", json={
+        "version": version, "given": "2026-11-02", "scope": ["network"]}).status_code == 200
     coordinator = sign_in(service, "0126", "coordinator")
     token = csrf_of(coordinator, "/app/rounds")
     for step in ("", "/sodertorn-2026-12/solve"):
@@ -273,6 +277,12 @@ PAGE_ID_ROUTES = {
     ("POST", "/app/proposals/{proposal_id}/decline"): "proposal",
     ("POST", "/app/proposals/{proposal_id}/confirm"): "proposal",
     ("POST", "/app/proposals/{proposal_id}/lapse"): "proposal",
+    ("POST", "/app/cases/{case_id}/consent"): "case",
+    ("POST", "/app/cases/{case_id}/consent/withdraw"): "case",
+    ("GET", "/app/moves/{proposal_id}"): "proposal",
+    ("POST", "/app/moves/{proposal_id}/tasks/{task_id}"): "proposal",
+    ("POST", "/app/moves/{proposal_id}/moved-in"): "proposal",
+    ("POST", "/app/moves/{proposal_id}/fall-through"): "proposal",
 }
 HOMES = {"coordinator": "/app/network", "housing_officer": "/app/units",
          "case_worker": "/app/cases", "auditor": "/app/audit"}

@@ -153,7 +153,8 @@ def test_a_case_changed_so_its_unit_is_no_longer_safe_loses_the_proposal(service
     offer = case_worker.get(f"/proposals/{proposal['id']}").json()["unit"]
     case = case_worker.get(f"/cases/{proposal['case']}").json()
     body = {k: v for k, v in case.items()
-            if k not in ("id", "municipality", "status", "created_at", "updated_at")}
+            if k not in ("id", "municipality", "status", "created_at", "updated_at", "consent",
+                         "times")}
     body["safety"]["danger_zones"].append({"lat": offer["lat"], "lon": offer["lon"],
                                            "radius_km": 1.0})
     changed = case_worker.put(f"/cases/{proposal['case']}", json=body)
@@ -177,7 +178,8 @@ def test_a_case_made_unsafe_while_the_solver_runs_gets_no_proposal(service):
     changed = []
     for case in worker.get("/cases", params={"limit": 200}).json()["items"]:
         body = {k: v for k, v in case.items()
-                if k not in ("id", "municipality", "status", "created_at", "updated_at")}
+                if k not in ("id", "municipality", "status", "created_at", "updated_at", "consent",
+                         "times")}
         body["safety"]["danger_zones"].append({"lat": 59.2, "lon": 17.9, "radius_km": 500.0})
         assert worker.put(f"/cases/{case['id']}", json=body).status_code == 200
         changed.append(case["id"])

@@ -11,6 +11,7 @@ from exchange.api import problems
 from exchange.api.routes import (
     cases,
     health,
+    moves,
     network,
     network_health,
     people,
@@ -26,7 +27,8 @@ VENDOR = "/static/vendor"
 def install(app: FastAPI) -> None:
     """Add the API's routes and its problem details to the app."""
     problems.install(app)
-    for module in (health, network, people, cases, units, rounds, proposals, network_health):
+    for module in (health, network, people, cases, units, rounds, proposals, moves,
+                   network_health):
         app.include_router(module.router)
 
     @app.get("/docs", include_in_schema=False)

@@ -52,6 +52,8 @@ class NetworkRow(Base):
     idle_cost_rule: Mapped[str] = mapped_column(String(20), default="pledging_member",
                                                 server_default="pledging_member")
     answer_days: Mapped[int] = mapped_column(default=5)  # Swedish working days to answer
+    #: The move checklist's template (`exchange.domain.move`); None: the Swedish default.
+    checklist: Mapped[list[Any] | None]
 
 
 class MunicipalityRow(Base):
@@ -139,6 +141,20 @@ class CaseRow(_Versioned, Base):
     erased_at: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=now)
     updated_at: Mapped[dt.datetime] = mapped_column(default=now, onupdate=now)
+    # The household's consent (`exchange.domain.consent`); seen by its own case workers only.
+    consent_given: Mapped[dt.date | None]
+    consent_until: Mapped[dt.date | None]
+    consent_scope: Mapped[list[Any] | None]
+    consent_recorded_by: Mapped[int | None]
+    consent_recorded_at: Mapped[dt.datetime | None]
+    consent_ended_at: Mapped[dt.datetime | None]  # withdrawn, or its end passed
+    #: Protected personal data (skyddade personuppgifter): reads are flagged in the trail.
+    protected: Mapped[bool] = mapped_column(default=False)
+    # The times of the case beside `created_at` (posted), for its page and the health figures.
+    first_proposed_at: Mapped[dt.datetime | None]
+    accepted_at: Mapped[dt.datetime | None]
+    contract_at: Mapped[dt.datetime | None]
+    moved_in_on: Mapped[dt.date | None]
 
 
 class SchoolRow(_Versioned, Base):
@@ -212,6 +228,28 @@ class ProposalRow(_Versioned, Base):
     confirmed_at: Mapped[dt.datetime | None]
     answer_by: Mapped[dt.date | None]  # set when published: the last working day to answer
     reminded_at: Mapped[dt.datetime | None]  # the notice of a deadline one working day away
+    moved_in_on: Mapped[dt.date | None]  # the day the household got the keys
+    fell_through: Mapped[str | None] = mapped_column(String(40))  # why an accepted move failed
+
+
+class MoveTaskRow(_Versioned, Base):
+    """One task of an accepted proposal's move checklist, shared by both sides. Its note is
+    read by both sides, so it never holds anything about the household."""
+
+    __tablename__ = "move_tasks"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    proposal_id: Mapped[str] = mapped_column(ForeignKey("proposals.id"), index=True)
+    position: Mapped[int]
+    key: Mapped[str] = mapped_column(String(40))
+    side: Mapped[str] = mapped_column(String(10))
+    title_sv: Mapped[str] = mapped_column(String(120))
+    title_en: Mapped[str] = mapped_column(String(120))
+    due: Mapped[dt.date]
+    status: Mapped[str] = mapped_column(String(20), default="todo")
+    note: Mapped[str | None] = mapped_column(String(200))
+    updated_at: Mapped[dt.datetime] = mapped_column(default=now, onupdate=now)
+    updated_by: Mapped[int | None]
+    overdue_noticed_at: Mapped[dt.datetime | None]  # its owners were told it is overdue
 
 
 class LedgerEntryRow(Base):

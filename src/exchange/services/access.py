@@ -23,6 +23,7 @@ from exchange.domain.lifecycle import Role
 from exchange.persistence import chain
 from exchange.persistence.rows import (
     CaseRow,
+    MoveTaskRow,
     MunicipalityRow,
     ProposalRow,
     RoundRow,
@@ -71,6 +72,25 @@ def audit_each(uow: UnitOfWork, actor: Actor | None, action: str, kind: str,
          # whatever a caller typed into a URL stays out of the trail
          "object_id": i if i in (None, REFUSED_ID) or _ID.fullmatch(i) else "(not an id)"}
         for i in object_ids])
+
+
+def audit_reads(uow: UnitOfWork, actor: Actor, kind: str, object_ids: Sequence[str]) -> None:
+    """Audit reads of cases, or of what belongs to one (a proposal, a move checklist, by the
+    proposal's id): a read of a household with protected personal data is flagged as
+    `read_protected`, for the auditor to find."""
+    flagged = set(uow.session.scalars(_protected(kind, object_ids))) if object_ids else set()
+    plain = [i for i in object_ids if i not in flagged]
+    if plain:
+        audit_each(uow, actor, "read", kind, plain)
+    if flagged:
+        audit_each(uow, actor, "read_protected", kind, [i for i in object_ids if i in flagged])
+
+
+def _protected(kind: str, object_ids: Sequence[str]) -> Select[Any]:
+    if kind == "case":
+        return select(CaseRow.id).where(CaseRow.id.in_(object_ids), CaseRow.protected)
+    return (select(ProposalRow.id).join(CaseRow, ProposalRow.case_id == CaseRow.id)
+            .where(ProposalRow.id.in_(object_ids), CaseRow.protected))
 
 
 @use_case
@@ -180,6 +200,11 @@ def owner_network(uow: UnitOfWork, kind: str, object_id: str) -> str | None:
     if kind == "proposal":
         return uow.session.scalar(select(RoundRow.network_id).join(
             ProposalRow, ProposalRow.round_id == RoundRow.id).where(ProposalRow.id == object_id))
+    if kind == "task":
+        return uow.session.scalar(select(RoundRow.network_id).join(
+            ProposalRow, ProposalRow.round_id == RoundRow.id).join(
+            MoveTaskRow, MoveTaskRow.proposal_id == ProposalRow.id)
+            .where(MoveTaskRow.id == object_id))
     row = _OWNED_BY_MEMBERS[kind]
     return uow.session.scalar(select(MunicipalityRow.network_id).join(
         row, row.municipality_code == MunicipalityRow.code).where(row.id == object_id))

@@ -26,6 +26,7 @@ from exchange.persistence.rows import (
     Base,
     CaseRow,
     LedgerEntryRow,
+    MoveTaskRow,
     MunicipalityRow,
     NetworkRow,
     NoticeRow,
@@ -79,6 +80,8 @@ def scopes(network: str) -> dict[str, ColumnElement[bool]]:
         "rounds": RoundRow.network_id == network,
         "solves": SolveRow.round_id.in_(rounds),
         "proposals": ProposalRow.round_id.in_(rounds),
+        "move_tasks": MoveTaskRow.proposal_id.in_(
+            select(ProposalRow.id).where(ProposalRow.round_id.in_(rounds))),
         "ledger_entries": LedgerEntryRow.network_id == network,
         "audit": AuditRow.network_id == network,
         "notices": NoticeRow.network_id == network,

@@ -8,8 +8,17 @@ from exchange.domain.lifecycle import LIVE_PROPOSALS, CaseStatus, Role, is_final
 from exchange.domain.model import Case, Rules, Urgency
 from exchange.domain.rules import broken_rules, needs_school_place, stage_of
 from exchange.persistence.rows import CaseRow, ProposalRow, SchoolRow, UnitRow
-from exchange.services.access import Actor, audit, audit_each, case_scope, one, require
+from exchange.services.access import Actor, audit, audit_reads, case_scope, one, require
+from exchange.services.consent import (
+    check_consent,
+    consent_view,
+    end_case,
+    end_live_proposals,
+    has_consent,
+    set_consent,
+)
 from exchange.services.errors import Conflict, FieldProblem, Invalid
+from exchange.services.moves import mark_protected
 from exchange.services.records import (
     Paging,
     Search,
@@ -29,8 +38,10 @@ from exchange.services.schemas import (
     CaseCreate,
     CaseOut,
     CaseSummary,
+    CaseTimes,
     CaseUpdate,
     CaseView,
+    ConsentRecord,
     Page,
 )
 from exchange.services.sealed import case_spec, store_case_spec
@@ -48,7 +59,7 @@ def post_case(uow: UnitOfWork, actor: Actor, body: CaseCreate) -> CaseView:
     uow.session.add(row)
     uow.session.flush()
     audit(uow, actor, "create", "case", row.id)
-    return _whole(row)
+    return _whole(uow, row)
 
 
 @use_case
@@ -70,8 +81,8 @@ def list_cases(uow: UnitOfWork, actor: Actor, paging: Paging,
                          default=(CaseRow.status.in_(FINISHED), *SORTS["urgency"], CaseRow.id),
                          words_of=lambda row: _words(row, mine))
     if rows:
-        audit_each(uow, actor, "read", "case", [row.id for row in rows])
-    return Page[CaseOut](items=[case_view(actor, row) for row in rows], total=total,
+        audit_reads(uow, actor, "case", [row.id for row in rows])
+    return Page[CaseOut](items=[case_view(uow, actor, row) for row in rows], total=total,
                          limit=paging.limit, offset=paging.offset)
 
 
@@ -79,8 +90,8 @@ def list_cases(uow: UnitOfWork, actor: Actor, paging: Paging,
 def get_case(uow: UnitOfWork, actor: Actor, case_id: str) -> CaseOut:
     """One case the caller reaches, as she may see it; a read is audited."""
     row = find_case(uow, actor, case_id)
-    audit(uow, actor, "read", "case", row.id)
-    return case_view(actor, row)
+    audit_reads(uow, actor, "case", [row.id])
+    return case_view(uow, actor, row)
 
 
 @use_case
@@ -107,10 +118,43 @@ def update_case(uow: UnitOfWork, actor: Actor, case_id: str, body: CaseUpdate) -
     if is_final(row.status):
         raise Conflict(f"The case is {row.status}; it can no longer be changed.")
     _check(body)
+    newly_protected = body.protected and not row.protected
     _set(uow, row, body)
     _withdraw_broken_proposals(uow, actor, row)
+    if newly_protected:
+        mark_protected(uow, row)
     audit(uow, actor, "update", "case", row.id)
-    return _whole(row)
+    return _whole(uow, row)
+
+
+@use_case
+def record_consent(uow: UnitOfWork, actor: Actor, case_id: str, body: ConsentRecord
+                   ) -> CaseView:
+    """Record (or renew) the household's consent on one of her cases; a consent that starts
+    in the future, ends before it starts, or has already ended is refused at its field."""
+    require(uow, actor, "consent", "case", Role.CASE_WORKER)
+    row = find_case(uow, actor, case_id, "consent")
+    check_version(row, body.version)
+    if is_final(row.status):
+        raise Conflict(f"The case is {row.status}; post it anew with the household's consent.")
+    check_consent(body)
+    set_consent(actor, row, body)
+    if not has_consent(row):  # no longer to be offered around the network
+        end_live_proposals(uow, actor, row)
+    audit(uow, actor, "consent", "case", row.id)
+    return _whole(uow, row)
+
+
+@use_case
+def withdraw_consent(uow: UnitOfWork, actor: Actor, case_id: str, version: int) -> CaseView:
+    """The household withdraws its consent: the case's live proposals end, it leaves the pool,
+    and the retention clock starts; all in one transaction."""
+    require(uow, actor, "withdraw_consent", "case", Role.CASE_WORKER)
+    row = find_case(uow, actor, case_id, "withdraw_consent")
+    check_version(row, version)
+    end_case(uow, actor, row)
+    audit(uow, actor, "withdraw_consent", "case", row.id)
+    return _whole(uow, row)
 
 
 @use_case
@@ -120,11 +164,9 @@ def withdraw_case(uow: UnitOfWork, actor: Actor, case_id: str, version: int) -> 
     row = find_case(uow, actor, case_id, "withdraw")
     check_version(row, version)
     row.status = move(row.status, CaseStatus.WITHDRAWN, "case")
-    for proposal in _live_proposals(uow, row):
-        end_proposal(uow, proposal)
-        audit(uow, actor, "expire", "proposal", proposal.id)
+    end_live_proposals(uow, actor, row)
     audit(uow, actor, "withdraw", "case", row.id)
-    return _whole(row)
+    return _whole(uow, row)
 
 
 URGENCY_RANK = {u.value: rank for rank, u in enumerate(Urgency)}
@@ -146,22 +188,30 @@ def _words(row: CaseRow, mine: bool) -> str:
     return f"{row.id} {pseudonym(row.id)} {reference or ''}"
 
 
-def case_view(actor: Actor, row: CaseRow) -> CaseOut:
+def case_view(uow: UnitOfWork, actor: Actor, row: CaseRow) -> CaseOut:
     """The case as this caller may see it: whole for its case worker (its profile only once
-    its details were erased), anonymised otherwise."""
+    its details were erased), anonymised otherwise (its consent only as recorded or not)."""
     if actor.role is Role.CASE_WORKER:
-        return _whole(row)
+        return _whole(uow, row)
     return CaseSummary(
         id=row.id, municipality=row.municipality_code, status=row.status,
         urgency=row.urgency, waiting_since=row.waiting_since, rooms_min=row.spec["rooms_min"],
-        rooms_max=row.spec["rooms_max"], **profile(row))
+        rooms_max=row.spec["rooms_max"], consent_recorded=has_consent(row), **profile(row))
 
 
-def _whole(row: CaseRow) -> CaseView:
-    return CaseView.model_validate({**case_spec(row), "move_in_from": row.move_in_from,
-                                    "id": row.id, "municipality": row.municipality_code,
-                                    "status": row.status, "version": row.version,
-                                    "created_at": row.created_at, "updated_at": row.updated_at})
+def _whole(uow: UnitOfWork, row: CaseRow) -> CaseView:
+    return CaseView.model_validate({
+        **case_spec(row), "move_in_from": row.move_in_from, "protected": row.protected,
+        "id": row.id, "municipality": row.municipality_code, "status": row.status,
+        "version": row.version, "created_at": row.created_at, "updated_at": row.updated_at,
+        "consent": consent_view(uow, row), "times": case_times(row)})
+
+
+def case_times(row: CaseRow) -> CaseTimes:
+    """Posted, first proposal, accepted, contract, moved in."""
+    return CaseTimes(posted=row.created_at, first_proposal=row.first_proposed_at,
+                     accepted=row.accepted_at, contract=row.contract_at,
+                     moved_in=row.moved_in_on)
 
 
 def _check(body: CaseCreate) -> None:
@@ -171,9 +221,10 @@ def _check(body: CaseCreate) -> None:
 
 def _set(uow: UnitOfWork, row: CaseRow, body: CaseCreate) -> None:
     """The case's columns from a posted or updated body; its spec is sealed."""
-    store_case_spec(uow, row, body.model_dump(mode="json", exclude={"move_in_from", "version"}))
+    store_case_spec(uow, row, body.model_dump(
+        mode="json", exclude={"move_in_from", "version", "protected"}))
     row.urgency, row.waiting_since = body.urgency.value, body.waiting_since
-    row.move_in_from = body.move_in_from
+    row.move_in_from, row.protected = body.move_in_from, body.protected
 
 
 def _live_proposals(uow: UnitOfWork, case: CaseRow) -> list[ProposalRow]:

@@ -8,6 +8,7 @@ anew. The cases and units the history leaves open join the network's present.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -24,6 +25,7 @@ from exchange.persistence.rows import (
     RoundRow,
     SolveRow,
     UnitRow,
+    now,
 )
 from exchange.services.access import audit
 from exchange.services.errors import Conflict, NotFound
@@ -32,6 +34,8 @@ from exchange.services.schemas import DeclineReason
 from exchange.services.sealed import store_case_spec
 from exchange.services.unit_of_work import UnitOfWork, use_case
 
+#: How long after its contract a past household got its keys (the history keeps no date).
+MOVE_AFTER_CONTRACT = dt.timedelta(days=10)
 #: The status of a solve that a history made up: the engine never ran it.
 HISTORY = "history"
 
@@ -106,7 +110,10 @@ def _case_row(uow: UnitOfWork, past: PastCase, housed: PastProposal | None) -> C
     changed = (housed.confirmed_at if housed else None) or past.withdrawn_at or past.posted_at
     row = CaseRow(id=new_id("case"), municipality_code=case.municipality, status=status,
                   urgency=case.urgency.value, waiting_since=case.waiting_since,
-                  created_at=past.posted_at, updated_at=changed)
+                  created_at=past.posted_at, updated_at=changed,
+                  # a case that went through rounds had the household's consent from its posting
+                  consent_given=past.posted_at.date(), consent_scope=["network"],
+                  consent_recorded_at=past.posted_at, consent_ended_at=past.withdrawn_at)
     store_case_spec(uow, row, {**case.model_dump(mode="json", exclude={
         "id", "municipality", "declined_units"}), "reference": _reference(past)})
     return row
@@ -157,8 +164,15 @@ def _proposal_row(uow: UnitOfWork, network: str, past: PastProposal, solve: Solv
                       decline_reason=past.decline_reason, answered_at=past.answered_at,
                       confirmed_at=past.confirmed_at)
     uow.session.add(row)
+    published = uow.session.get_one(RoundRow, solve.round_id).published_at
+    if published is not None:
+        case.first_proposed_at = min(case.first_proposed_at or published, published)
     if past.status != "confirmed":
         return None
+    case.accepted_at, case.contract_at = past.answered_at, past.confirmed_at
+    if past.confirmed_at is not None:  # the keys, a week or so after the contract
+        moved = (past.confirmed_at + MOVE_AFTER_CONTRACT).date()
+        row.moved_in_on = case.moved_in_on = moved if moved <= now().date() else None
     return LedgerEntryRow(network_id=network, kind="move", receiving_code=unit.municipality_code,
                           sending_code=case.municipality_code, amount=1, round_id=solve.round_id,
                           proposal_id=row.id,

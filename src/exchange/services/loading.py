@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from exchange.addresses import unit_address
+from exchange.domain.consent import ConsentScope
 from exchange.domain.lifecycle import Role
 from exchange.domain.model import Round
 from exchange.history import History
@@ -22,12 +23,14 @@ from exchange.persistence.rows import (
     NetworkRow,
     SchoolRow,
     UserRow,
+    now,
 )
 from exchange.services.access import Actor
-from exchange.services.cases import post_case
+from exchange.services.cases import post_case, record_consent
 from exchange.services.errors import Conflict
 from exchange.services.history_loading import load_history
-from exchange.services.schemas import CaseCreate, UnitCreate
+from exchange.services.sample_moves import stage
+from exchange.services.schemas import CaseCreate, ConsentRecord, UnitCreate
 from exchange.services.unit_of_work import UnitOfWork, use_case
 from exchange.services.units import pledge_unit
 from exchange.services.users import Issued, create_user, renew_token, revoke_user_tokens
@@ -58,6 +61,8 @@ def load(uow: UnitOfWork, round_: Round, demo: bool,
         made = history() if history is not None else None
         if made is not None:
             past = load_history(uow, made, progress).rounds
+        if demo:
+            stage(uow, network)
     elif not demo:
         raise Conflict(f"Network {network} is already loaded.")
     return Loaded(network, new, demo_users(uow, network) if demo else [], past)
@@ -68,7 +73,8 @@ def load_network(uow: UnitOfWork, round_: Round,
                  progress: Callable[[str], None] = lambda _: None,
                  addresses: bool = False) -> None:
     """Store the network of a round file with its schools, units and open cases. Each case
-    keeps its id in the file as its reference (sealed, for its case workers); with
+    keeps its id in the file as its reference (sealed, for its case workers), and the consent
+    the file stands for (the network's members, from the file's date, until withdrawn); with
     `addresses`, the sample's units get plausible street addresses."""
     network = round_.network
     if uow.session.get(NetworkRow, network.id) is not None:
@@ -106,10 +112,14 @@ def load_network(uow: UnitOfWork, round_: Round,
         pledge_unit(uow, officers[unit.municipality], body)
         if i % 500 == 0:
             progress(f"{i} of {len(round_.units)} units pledged")
+    # A round file holds only cases whose consent covered the network's members on its date.
+    given = ConsentRecord(version=1, given=min(round_.round.date, now().date()),
+                          scope=[ConsentScope.NETWORK])
     for i, case in enumerate(round_.cases, 1):
         body = CaseCreate.model_validate({**case.model_dump(
             exclude={"id", "municipality", "declined_units"}), "reference": case.id[:60]})
-        post_case(uow, workers[case.municipality], body)
+        posted = post_case(uow, workers[case.municipality], body)
+        record_consent(uow, workers[case.municipality], posted.id, given)
         if i % 500 == 0:
             progress(f"{i} of {len(round_.cases)} cases posted")
 

@@ -50,6 +50,18 @@ TEXTS: dict[str, dict[str, tuple[str, str, str]]] = {
                "{count} households accepted your units in {network}, {month}. Sign the "
                "contracts and confirm them in the service."),
     },
+    "task_overdue": {
+        "sv": ("En uppgift i en flytt är försenad i {network}",
+               "1 uppgift i en flyttchecklista i {network} har passerat sitt datum. Se den i "
+               "tjänsten.",
+               "{count} uppgifter i flyttchecklistor i {network} har passerat sitt datum. Se "
+               "dem i tjänsten."),
+        "en": ("A task of a move is overdue in {network}",
+               "1 task of a move checklist in {network} is past its day. See it in the "
+               "service.",
+               "{count} tasks of move checklists in {network} are past their day. See them in "
+               "the service."),
+    },
     "confirmed": {
         "sv": ("Ett kontrakt är bekräftat i {network}",
                "Kontraktet för 1 av dina bostadsförslag i {network}, {month}, är bekräftat.",

@@ -15,9 +15,11 @@ from collections.abc import Iterable
 from sqlalchemy import select, update
 
 from exchange.domain.lifecycle import ProposalStatus, Role
+from exchange.domain.move import SETTLED, Side
 from exchange.domain.working_days import add_working_days
 from exchange.persistence.rows import (
     CaseRow,
+    MoveTaskRow,
     MunicipalityRow,
     NetworkRow,
     NoticeRow,
@@ -48,7 +50,8 @@ def _recipients(uow: UnitOfWork, role: Role, municipalities: Iterable[str]) -> l
 
 
 def _write(uow: UnitOfWork, user: UserRow, kind: str, round_row: RoundRow, count: int,
-           date: dt.date | None = None, detail: dict[str, int] | None = None) -> None:
+           date: dt.date | None = None, detail: dict[str, int] | None = None,
+           path: str | None = None) -> None:
     """One notice for `user` in her language; the link's address is added when it is sent."""
     language = user.language if user.language in ("sv", "en") else "sv"
     network = uow.session.get_one(NetworkRow, round_row.network_id).name
@@ -58,7 +61,7 @@ def _write(uow: UnitOfWork, user: UserRow, kind: str, round_row: RoundRow, count
     body = (one if count == 1 else several).format(**values)
     if detail is not None:
         body += CLOSED_DETAIL[language].format(**detail)
-    body += LINK[language].format(base="{base}", path=HOME[Role(user.role)])
+    body += LINK[language].format(base="{base}", path=path or HOME[Role(user.role)])
     body += FOOTER[language].format(base="{base}")
     uow.session.add(NoticeRow(
         message_id=secrets.token_hex(16), user_id=user.id, network_id=round_row.network_id,
@@ -105,6 +108,38 @@ def round_closed(uow: UnitOfWork, round_row: RoundRow) -> None:
               "expired": counts[ProposalStatus.EXPIRED], "lapsed": counts[ProposalStatus.LAPSED]}
     for user in _recipients(uow, Role.COORDINATOR, members):
         _write(uow, user, "closed", round_row, counts[ProposalStatus.CONFIRMED], detail=detail)
+
+
+@use_case
+def remind_overdue_tasks(uow: UnitOfWork, today: dt.date) -> int:
+    """The owners of checklist tasks that passed their day in moves under way: how many of
+    theirs (once per task, whichever process gets there first). How many tasks were told of."""
+    candidates = list(uow.session.scalars(select(MoveTaskRow.id).join(
+        ProposalRow, MoveTaskRow.proposal_id == ProposalRow.id).where(
+        ProposalRow.status.in_((ProposalStatus.ACCEPTED, ProposalStatus.CONFIRMED)),
+        ProposalRow.moved_in_on.is_(None), MoveTaskRow.due < today,
+        MoveTaskRow.status.not_in([s.value for s in SETTLED]),
+        MoveTaskRow.overdue_noticed_at.is_(None))))
+    owners: dict[str, Counter[tuple[Role, str]]] = {}
+    for task_id in candidates:
+        if not changed(uow.session.execute(
+                update(MoveTaskRow).where(MoveTaskRow.id == task_id,
+                                          MoveTaskRow.overdue_noticed_at.is_(None))
+                .values(overdue_noticed_at=now()).execution_options(synchronize_session=False))):
+            continue
+        task = uow.session.get_one(MoveTaskRow, task_id)
+        proposal = uow.session.get_one(ProposalRow, task.proposal_id)
+        owner = ((Role.CASE_WORKER, uow.session.get_one(CaseRow, proposal.case_id)
+                  .municipality_code) if task.side == Side.SENDING.value else
+                 (Role.HOUSING_OFFICER, uow.session.get_one(UnitRow, proposal.unit_id)
+                  .municipality_code))
+        owners.setdefault(proposal.round_id, Counter())[owner] += 1
+    for round_id, counts in owners.items():
+        round_row = uow.session.get_one(RoundRow, round_id)
+        for (role, code), count in counts.items():
+            for user in _recipients(uow, role, [code]):
+                _write(uow, user, "task_overdue", round_row, count, path="/app/moves")
+    return len(candidates)
 
 
 @use_case

@@ -32,8 +32,9 @@ from urllib.parse import unquote, urlsplit
 from sqlalchemy import or_, select, update
 
 from exchange.persistence.rows import NoticeRow, now
+from exchange.services.consent import end_lapsed_consents
 from exchange.services.database import Database
-from exchange.services.notices import remind_deadlines
+from exchange.services.notices import remind_deadlines, remind_overdue_tasks
 from exchange.services.records import changed
 from exchange.services.unit_of_work import UnitOfWork, use_case
 from exchange.settings import Settings
@@ -199,10 +200,14 @@ def mailer_of(settings: Settings) -> Mailer | None:
 
 def sender_pass(database: Database, mailer: Mailer | None, today: dt.date | None = None
                 ) -> int:
-    """What the sender does every few seconds: write the deadline reminders that are due (once
-    each), then deliver what is due; how many notices were sent."""
+    """What the sender does every few seconds: end the cases whose consent ran out, write the
+    deadline reminders that are due (once each), then deliver what is due; how many notices
+    were sent."""
+    with database.unit_of_work() as uow:
+        end_lapsed_consents(uow, today or now().date())
     with database.unit_of_work() as uow:
         remind_deadlines(uow, today or now().date())
+        remind_overdue_tasks(uow, today or now().date())
     sent = batch = deliver_due(database, mailer) if mailer is not None else 0
     while mailer is not None and batch == BATCH:  # a full batch: more may be waiting
         batch = deliver_due(database, mailer)

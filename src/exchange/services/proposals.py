@@ -28,8 +28,8 @@ from exchange.persistence.rows import (
     UnitRow,
     now,
 )
-from exchange.services import notices
-from exchange.services.access import Actor, audit, audit_each, one, proposals, require
+from exchange.services import moves, notices
+from exchange.services.access import Actor, audit, audit_reads, one, proposals, require
 from exchange.services.errors import Conflict, FieldProblem, Invalid
 from exchange.services.records import (
     Paging,
@@ -84,7 +84,7 @@ def list_proposals(uow: UnitOfWork, actor: Actor, paging: Paging,
                            words_of=lambda triple: _words(actor, *triple))
     rows = [proposal for proposal, _, _ in chosen]
     if rows:
-        audit_each(uow, actor, "read", "proposal", [row.id for row in rows])
+        audit_reads(uow, actor, "proposal", [row.id for row in rows])
     return Page[ProposalOut](items=[proposal_view(uow, actor, row) for row in rows],
                              total=total, limit=paging.limit, offset=paging.offset)
 
@@ -93,7 +93,7 @@ def list_proposals(uow: UnitOfWork, actor: Actor, paging: Paging,
 def get_proposal(uow: UnitOfWork, actor: Actor, proposal_id: str) -> ProposalOut:
     """One proposal the caller reaches, as she may see it, or a 404; a read is audited."""
     row = _find(uow, actor, proposal_id)
-    audit(uow, actor, "read", "proposal", row.id)
+    audit_reads(uow, actor, "proposal", [row.id])
     return proposal_view(uow, actor, row)
 
 
@@ -114,6 +114,7 @@ def accept(uow: UnitOfWork, actor: Actor, proposal_id: str, version: int) -> Pro
     case.status = move(case.status, CaseStatus.ACCEPTED, "case")
     unit = uow.session.get_one(UnitRow, row.unit_id)
     unit.status = move(unit.status, UnitStatus.RESERVED, "unit")
+    moves.open_checklist(uow, row, case)
     notices.proposal_accepted(uow, row)
     audit(uow, actor, "accept", "proposal", row.id)
     return proposal_view(uow, actor, row)
@@ -136,6 +137,7 @@ def undo_accept(uow: UnitOfWork, actor: Actor, proposal_id: str, version: int) -
     case.status = move(case.status, CaseStatus.PROPOSED, "case")
     unit = uow.session.get_one(UnitRow, row.unit_id)
     unit.status = move(unit.status, UnitStatus.PROPOSED, "unit")
+    moves.drop_checklist(uow, row, case)
     audit(uow, actor, "undo_accept", "proposal", row.id)
     return proposal_view(uow, actor, row)
 
@@ -167,7 +169,7 @@ def confirm(uow: UnitOfWork, actor: Actor, proposal_id: str, version: int) -> Pr
         raise Conflict(f"The proposal is {row.status}; only an accepted one can be confirmed.")
     row.status, row.confirmed_at = move(row.status, ProposalStatus.CONFIRMED, "proposal"), now()
     case = uow.session.get_one(CaseRow, row.case_id)
-    case.status = move(case.status, CaseStatus.HOUSED, "case")
+    case.status, case.contract_at = move(case.status, CaseStatus.HOUSED, "case"), now()
     unit = uow.session.get_one(UnitRow, row.unit_id)
     unit.status, unit.let_at = move(unit.status, UnitStatus.LET, "unit"), row.confirmed_at
     notices.contract_confirmed(uow, row)
@@ -211,7 +213,7 @@ def list_overdue(uow: UnitOfWork, actor: Actor) -> list[ProposalOut]:
         ProposalRow.answer_by < now().date()).order_by(ProposalRow.answer_by, ProposalRow.id)
         .limit(500)))
     if rows:
-        audit_each(uow, actor, "read", "proposal", [row.id for row in rows])
+        audit_reads(uow, actor, "proposal", [row.id for row in rows])
     return [proposal_view(uow, actor, row) for row in rows]
 
 
@@ -256,13 +258,21 @@ def proposal_view(uow: UnitOfWork, actor: Actor, row: ProposalRow) -> ProposalOu
             id=row.id, round=row.round_id, status=row.status, version=row.version, unit=unit.id,
             unit_label=(unit.address or {}).get("street") or pseudonym(unit.id),
             answer_by=row.answer_by, overdue=overdue(row),
-            household=HouseholdProfile(reference=row.id, move_in_from=case.move_in_from,
+            household=HouseholdProfile(reference=row.id, move_in_from=_move_in_from(row, case),
                                        **profile(case)))
     return ProposalForCoordinator(
         id=row.id, round=row.round_id, status=row.status, version=row.version, case=case.id,
         unit=unit.id, sending=case.municipality_code, receiving=unit.municipality_code,
         published=row.published, decline_reason=row.decline_reason, answer_by=row.answer_by,
         overdue=overdue(row))
+
+
+def _move_in_from(row: ProposalRow, case: CaseRow) -> dt.date | None:
+    """The household's earliest move-in date as the receiving side may know it: for a household
+    with protected personal data, only once the contract is signed."""
+    if case.protected and row.status != ProposalStatus.CONFIRMED:
+        return None
+    return case.move_in_from
 
 
 def _for_case_worker(uow: UnitOfWork, row: ProposalRow, case: CaseRow,

@@ -15,13 +15,29 @@ from dataclasses import dataclass
 from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from exchange.domain.lifecycle import ProposalStatus, Role, RoundStatus, may_become, move
+from exchange.domain.lifecycle import (
+    CaseStatus,
+    ProposalStatus,
+    Role,
+    RoundStatus,
+    may_become,
+    move,
+)
 from exchange.domain.model import Urgency
 from exchange.domain.working_days import add_working_days
 from exchange.formats import load_round
-from exchange.persistence.rows import CaseRow, NetworkRow, ProposalRow, RoundRow, SolveRow, now
+from exchange.persistence.rows import (
+    CaseRow,
+    MunicipalityRow,
+    NetworkRow,
+    ProposalRow,
+    RoundRow,
+    SolveRow,
+    now,
+)
 from exchange.services import notices
 from exchange.services.access import Actor, audit, one, require, round_scope
+from exchange.services.consent import end_lapsed_consents, has_consent
 from exchange.services.errors import Conflict
 from exchange.services.history_loading import HISTORY
 from exchange.services.records import Paging, changed, check_version, end_proposal, page
@@ -125,6 +141,7 @@ def claim_solve(uow: UnitOfWork, actor: Actor, round_id: str, solver: Solver) ->
     _discard_unseen(uow, row)
     if row.previous_status == RoundStatus.SOLVED:  # its unseen proposals are gone with it
         row.previous_status = RoundStatus.PUBLISHED if row.published_at else RoundStatus.OPEN
+    end_lapsed_consents(uow)
     seq = (uow.session.scalar(select(func.max(SolveRow.seq)).where(
         SolveRow.round_id == row.id)) or 0) + 1
     job = SolveJob(row.id, token, seq, *snapshot(uow, row, seq, now().date()),
@@ -173,6 +190,11 @@ def publish_round(uow: UnitOfWork, actor: Actor, round_id: str, version: int) ->
         ProposalRow.round_id == row.id, ProposalRow.published.is_(False))))
     for proposal in published:
         proposal.published, proposal.answer_by = True, answer_by
+    # a time kept for the figures, not a change to the case: no new version for its worker
+    uow.session.execute(update(CaseRow).where(
+        CaseRow.id.in_([p.case_id for p in published]), CaseRow.first_proposed_at.is_(None))
+        .values(first_proposed_at=now(), updated_at=CaseRow.updated_at)
+        .execution_options(synchronize_session=False))
     row.status, row.published_at = move(row.status, RoundStatus.PUBLISHED, "round"), now()
     notices.round_published(uow, row, published)
     audit(uow, actor, "publish", "round", row.id)
@@ -225,7 +247,17 @@ def round_view(uow: UnitOfWork, row: RoundRow) -> RoundView:
             tiers[ProposalStatus.CONFIRMED]) if row.status == RoundStatus.CLOSED else None,
         unplaced=dict(Counter(u.reason.value for u in last.unplaced)) if last else None,
         proposals={status.value: sum(c.values()) for status, c in tiers.items()
-                   if sum(c.values())})
+                   if sum(c.values())},
+        without_consent=without_consent(uow, row.network_id) if row.status != RoundStatus.CLOSED
+        else 0)
+
+
+def without_consent(uow: UnitOfWork, network: str) -> int:
+    """How many of the network's open cases a snapshot taken today leaves out for want of a
+    valid consent covering the network's members."""
+    members = select(MunicipalityRow.code).where(MunicipalityRow.network_id == network)
+    return sum(not has_consent(case) for case in uow.session.scalars(select(CaseRow).where(
+        CaseRow.municipality_code.in_(members), CaseRow.status == CaseStatus.OPEN)))
 
 
 def _by_tier(counts: Counter[str]) -> dict[str, int]:

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
 
+from exchange.domain.consent import ConsentScope
 from exchange.domain.lifecycle import CaseStatus, ProposalStatus, RoundStatus, UnitStatus
 from exchange.domain.model import (
     Case,
@@ -24,6 +25,7 @@ from exchange.domain.model import (
     Unit,
     Urgency,
 )
+from exchange.domain.move import FallThrough, Side, TaskStatus, TaskTemplate
 
 
 class _Input(BaseModel):
@@ -60,6 +62,11 @@ class CaseCreate(_fields_of(Case, {"id", "municipality", "declined_units"}, _Inp
         description="The municipality's own reference to the case (its case-file number), to "
         "find it in its own case system; sealed, and shown only to the case's own case "
         "workers. Never the household's name.")
+    protected: bool = Field(
+        default=False, description="The household has protected personal data (skyddade "
+        "personuppgifter): the receiving side learns its move-in date only with the contract, "
+        "the move checklist gains the protected address, and every read of the case is "
+        "flagged in the audit trail.")
 
 
 class UnitAddress(_Input):
@@ -125,11 +132,48 @@ class Decline(Versioned):
         "only to the household's own case workers. Nothing that points to the household.")
 
 
+class ConsentRecord(Versioned):
+    """The household's consent (samtycke), as its case worker records it: the case's
+    `version` it is based on."""
+
+    given: dt.date = Field(description="The day the household gave its consent; not future.")
+    until: dt.date | None = Field(
+        default=None, description="The last day it holds (none: until withdrawn); not before "
+        "`given`, not past.")
+    scope: list[ConsentScope] = Field(
+        min_length=1, max_length=2, description="Whom the details may go to: `network` (the "
+        "network's other members; needed to enter a round) and `landlords` (a landlord's "
+        "checks).")
+
+
 class RoundOpen(_Input):
     period: str = Field(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$", description="Month, as YYYY-MM.")
 
 
 # --- views: one per role that may see the object -------------------------------------------------
+
+class ConsentView(_View):
+    """The household's consent, as its own case workers see it (nobody else does)."""
+
+    given: dt.date
+    until: dt.date | None
+    scope: list[ConsentScope]
+    recorded_by: str = Field(description="The name of whoever recorded it.")
+    recorded_at: Moment
+    ended_at: Moment | None = Field(description="When it was withdrawn or ran out.")
+    valid: bool = Field(description="It holds today for the network's members: the case "
+                        "may enter a round.")
+
+
+class CaseTimes(_View):
+    """The times of a case, for its page and the network's health figures."""
+
+    posted: Moment
+    first_proposal: Moment | None
+    accepted: Moment | None
+    contract: Moment | None
+    moved_in: dt.date | None
+
 
 class CaseView(_fields_of(CaseCreate, set(), _View)):  # type: ignore[misc]
     """A case as its own case worker sees it: everything."""
@@ -140,6 +184,10 @@ class CaseView(_fields_of(CaseCreate, set(), _View)):  # type: ignore[misc]
     version: int
     created_at: Moment
     updated_at: Moment
+    consent: ConsentView | None = Field(
+        default=None, description="The household's consent; none recorded: it enters no "
+        "round.")
+    times: CaseTimes | None = None
 
 
 class CaseSummary(_View):
@@ -155,6 +203,9 @@ class CaseSummary(_View):
     rooms_min: int
     rooms_max: int
     step_free: bool
+    consent_recorded: bool = Field(
+        default=False, description="A valid consent is recorded (its details are its case "
+        "workers' only).")
 
 
 class UnitView(_fields_of(UnitCreate, {"place_confirmed"}, _View)):  # type: ignore[misc]
@@ -311,6 +362,9 @@ class RoundView(_View):
     unplaced: dict[str, int] | None = Field(
         description="Why the cases the last solve left unplaced were not placed.")
     proposals: dict[str, int]
+    without_consent: int = Field(
+        default=0, description="Open cases of the network left out of the round's snapshot "
+        "today because no valid consent covers the network's members.")
 
 
 class LedgerEntryView(_View):
@@ -443,3 +497,82 @@ class RoundLedger(_View):
     booked: bool
     lines: list[LedgerLineView]
     entries: list[LedgerEntryView]
+
+
+# --- the move after a yes (exchange.domain.move) -------------------------------------------------
+
+class TaskUpdate(Versioned):
+    """A task's new status and note, by its owner side, based on the task's version."""
+
+    status: TaskStatus
+    note: str | None = Field(
+        default=None, max_length=200, description="A short note both sides read: what is "
+        "agreed or awaited. Never anything about the household.")
+
+
+class MovedIn(Versioned):
+    """The day the household got the keys, based on the proposal's version."""
+
+    day: dt.date = Field(description="Not in the future, not before the accept.")
+
+
+class FallThroughBody(Versioned):
+    """Why an accepted move did not happen, based on the proposal's version."""
+
+    reason: FallThrough
+
+
+class ChecklistTemplate(_Input):
+    """The network's move checklist template, replacing the one before."""
+
+    tasks: list[TaskTemplate] = Field(min_length=1, max_length=30)
+
+
+class TaskView(_View):
+    id: str
+    key: str
+    side: Side
+    title_sv: str
+    title_en: str
+    due: dt.date
+    status: TaskStatus
+    note: str | None
+    overdue: bool
+    version: int
+
+
+class MoveView(_View):
+    """An accepted proposal's move checklist, as both sides see it: tasks, never the household
+    (its case, for the sending case worker only)."""
+
+    proposal: str = Field(description="The proposal's id, also the move's.")
+    reference: str = Field(description="The proposal's pseudonym, as both sides name it.")
+    stage: str = Field(description="under_way (accepted), contract (signed), moved_in, "
+                       "fell_through or ended (withdrawn).")
+    version: int = Field(description="The proposal's version, for moved-in and fall-through.")
+    unit: str
+    unit_label: str
+    case: str | None = Field(default=None, description="For the sending case worker only.")
+    case_label: str | None = None
+    accepted_on: dt.date | None
+    moved_in_on: dt.date | None
+    fell_through: FallThrough | None = None
+    tasks: list[TaskView]
+
+
+class OverdueTask(_View):
+    key: str
+    side: Side
+    due: dt.date
+    days_late: int
+
+
+class MemberMoves(_View):
+    """A member's moves at a glance, for the coordinator: counts and overdue tasks only."""
+
+    code: str
+    name: str
+    moving_in: int = Field(description="Moves under way into the member's units.")
+    moving_out: int = Field(description="Moves under way of the member's households.")
+    tasks_open: int = Field(description="Open tasks the member carries.")
+    overdue: list[OverdueTask] = Field(description="The member's tasks past their day.")

@@ -1,11 +1,13 @@
 """A round file from the stored network: what one solve of a round reads, exactly.
 
-Open cases, available units whose pledge has not ended and the schools' free places are taken as
-they are at the moment of the solve. Proposals of the same round that are still alive (awaiting an
+Open cases whose household's consent covers the network's members on the round's date (a
+case without it is left out, and the round file says nothing of consent), available units whose
+pledge has not ended and the schools' free places are taken as they are at the moment of the
+solve. Proposals of the same round that are still alive (awaiting an
 answer, accepted or confirmed) stay fixed: their cases and units are left out, their school places
 are taken off, and their moves are counted in the members' balances, so a re-solve only places
 what remains and the round as a whole keeps every rule. A unit a household has declined is never
-proposed to it again.
+proposed to it again, nor one whose move fell through.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from exchange.persistence.rows import (
     SchoolRow,
     UnitRow,
 )
+from exchange.services.consent import has_consent, valid_consent
 from exchange.services.network import balances
 from exchange.services.records import as_case, as_school, as_unit
 from exchange.services.unit_of_work import UnitOfWork
@@ -59,9 +62,9 @@ def snapshot(uow: UnitOfWork, round_row: RoundRow, seq: int,
         UnitRow.municipality_code.in_(codes), UnitRow.status == UnitStatus.AVAILABLE,
         (UnitRow.pledged_until.is_(None)) | (UnitRow.pledged_until >= day))
         .order_by(UnitRow.id)).all()
-    cases = session.scalars(select(CaseRow).where(
-        CaseRow.municipality_code.in_(codes), CaseRow.status == CaseStatus.OPEN)
-        .order_by(CaseRow.id)).all()
+    cases = [case for case in session.scalars(select(CaseRow).where(
+        CaseRow.municipality_code.in_(codes), CaseRow.status == CaseStatus.OPEN,
+        valid_consent(day)).order_by(CaseRow.id)) if has_consent(case, day)]
     declined = _declined(uow, [c.id for c in cases])
     schools = session.scalars(select(SchoolRow).where(
         SchoolRow.municipality_code.in_(codes)).order_by(SchoolRow.id)).all()
@@ -94,7 +97,8 @@ def key_of(kind: type[CaseRow | UnitRow | SchoolRow], id_: str) -> str:
 def _declined(uow: UnitOfWork, case_ids: list[str]) -> dict[str, list[str]]:
     found: dict[str, list[str]] = defaultdict(list)
     for proposal in uow.session.scalars(select(ProposalRow).where(
-            ProposalRow.case_id.in_(case_ids), ProposalRow.status == ProposalStatus.DECLINED)
+            ProposalRow.case_id.in_(case_ids),
+            (ProposalRow.status == ProposalStatus.DECLINED) | ProposalRow.fell_through.is_not(None))
             .order_by(ProposalRow.unit_id)):
         found[proposal.case_id].append(proposal.unit_id)
     return found

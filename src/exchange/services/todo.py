@@ -15,7 +15,9 @@ from sqlalchemy import func, select
 from exchange.domain.lifecycle import CaseStatus, ProposalStatus, Role, RoundStatus, UnitStatus
 from exchange.domain.model import Urgency
 from exchange.persistence.rows import CaseRow, ProposalRow, RoundRow, UnitRow, now
-from exchange.services.access import Actor, audit_each, case_scope, proposals, unit_scope
+from exchange.services.access import Actor, audit_reads, case_scope, proposals, unit_scope
+from exchange.services.consent import has_consent
+from exchange.services.moves import overdue_tasks
 from exchange.services.network import balances, members_of
 from exchange.services.outcomes import last_unplaced, round_ledger
 from exchange.services.records import as_rules, pseudonym
@@ -26,6 +28,7 @@ from exchange.services.unit_of_work import UnitOfWork, use_case
 RANK = {Urgency.ACUTE.value: 0, Urgency.HIGH.value: 1, Urgency.NORMAL.value: 2}
 PLEDGE_ENDS_WITHIN = dt.timedelta(days=30)
 IDLE_AFTER = dt.timedelta(days=30)
+CONSENT_ENDS_WITHIN = dt.timedelta(days=14)
 #: Open cases without a reference named one by one; more are one line with their count.
 MISSING_NAMED = 3
 
@@ -61,9 +64,36 @@ def _case_worker(uow: UnitOfWork, actor: Actor) -> list[TodoItem]:
             items.append(TodoItem(kind=f"unplaced.{unplaced[case.id]}", rank=3 + RANK[
                 case.urgency], subject=case.id, label=_case_label(case), urgency=case.urgency,
                 href=f"/app/cases/{case.id}"))
+    items += _consents(active)
+    items += _overdue_tasks(uow, actor)
     items += _missing_references([case for case in active if _reference(case) is None])
     if active:
-        audit_each(uow, actor, "read", "case", sorted({c.id for c in active}))
+        audit_reads(uow, actor, "case", sorted({c.id for c in active}))
+    return items
+
+
+def _overdue_tasks(uow: UnitOfWork, actor: Actor) -> list[TodoItem]:
+    """Her side's checklist tasks past their day, named by the task and the move's pseudonym."""
+    return [TodoItem(kind="task_overdue", rank=1, subject=task.id,
+                     label=pseudonym(proposal.id),
+                     days=_days(task.due), href=f"/app/moves/{proposal.id}#{task.id}")
+            for proposal, task in overdue_tasks(uow, actor)]
+
+
+def _consents(cases: list[CaseRow]) -> list[TodoItem]:
+    """Open cases that enter no round for want of a valid consent, and consents about to end."""
+    items = []
+    ends = now().date() + CONSENT_ENDS_WITHIN
+    for case in cases:
+        if not has_consent(case):
+            items.append(TodoItem(kind="consent_missing", rank=2, subject=case.id,
+                                  label=_case_label(case), urgency=case.urgency,
+                                  href=f"/app/cases/{case.id}#consent"))
+        elif case.consent_until is not None and case.consent_until <= ends:
+            items.append(TodoItem(kind="consent_ends", rank=3, subject=case.id,
+                                  label=_case_label(case), urgency=case.urgency,
+                                  days=-(_days(case.consent_until) or 0),
+                                  href=f"/app/cases/{case.id}#consent"))
     return items
 
 
@@ -93,6 +123,7 @@ def _housing_officer(uow: UnitOfWork, actor: Actor) -> list[TodoItem]:
         items.append(TodoItem(kind="contract", rank=0, subject=proposal.id,
                               label=_address(unit), days=_days(proposal.answered_at),
                               href=f"/app/proposals?status=accepted#{proposal.id}"))
+    items += _overdue_tasks(uow, actor)
     ends = now().date() + PLEDGE_ENDS_WITHIN
     for unit in uow.session.scalars(select(UnitRow).where(
             unit_scope(actor), UnitRow.status.in_((UnitStatus.DRAFT, UnitStatus.AVAILABLE)))):

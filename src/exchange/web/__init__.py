@@ -13,6 +13,7 @@ from exchange.web.pages import (
     coordinator,
     health,
     identity,
+    moves,
     people,
     proposals,
     schools,
@@ -24,6 +25,6 @@ def install(app: FastAPI) -> None:
     """Add the pages and their assets (served by the app: nothing is fetched elsewhere)."""
     app.mount("/static", StaticFiles(directory=str(files("exchange.web") / "static")),
               name="static")
-    for module in (common, identity, coordinator, people, units, schools, cases, proposals,
+    for module in (common, identity, coordinator, people, units, schools, cases, proposals, moves,
                    health):
         app.include_router(module.router)

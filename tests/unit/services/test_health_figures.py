@@ -121,3 +121,15 @@ def test_a_network_without_a_closed_round_has_no_months():
     empty = Facts(facts.network, facts.members, 2, PLEDGING_MEMBER, [], [], [], [], [],
                   facts.as_of)
     assert compute(empty).months == [] and compute(empty).rows == []
+
+
+def test_the_wait_to_moving_in_counts_to_the_keys_where_the_move_recorded_them():
+    """c1's contract is signed on January 20 and its move records the keys on February 2: its
+    wait to moving in ends on the day of the keys, in February (c2, without a recorded day,
+    ends at its contract, February 13)."""
+    facts = history()
+    facts.cases[0] = CaseFact("c1", A, "acute", at("2026-01-05"), 2, dt.date(2026, 2, 2))
+    waits = {(w.month, w.urgency): w for w in compute(facts).waits}
+    assert waits["2026-01", "acute"].move_n == 0
+    assert waits["2026-02", "acute"].move_n == 1
+    assert waits["2026-02", "high"].move_n == 1

@@ -10,7 +10,15 @@ from exchange.domain.lifecycle import CaseStatus
 from exchange.domain.model import Urgency
 from exchange.http.deps import PagingDep, SearchDep, UowDep
 from exchange.services import cases
-from exchange.services.schemas import CaseCreate, CaseOut, CaseUpdate, CaseView, Page, Versioned
+from exchange.services.schemas import (
+    CaseCreate,
+    CaseOut,
+    CaseUpdate,
+    CaseView,
+    ConsentRecord,
+    Page,
+    Versioned,
+)
 
 router = APIRouter(prefix="/cases", tags=["cases"], responses=SIGNED_IN,
                    route_class=EndsTransaction)
@@ -47,3 +55,18 @@ def update_case(uow: UowDep, actor: ActorDep, case_id: str, body: CaseUpdate) ->
 @router.post("/{case_id}/withdraw", responses=CHANGE)
 def withdraw_case(uow: UowDep, actor: ActorDep, case_id: str, body: Versioned) -> CaseView:
     return cases.withdraw_case(uow, actor, case_id, body.version)
+
+
+@router.post("/{case_id}/consent", responses=CHANGE)
+def record_consent(uow: UowDep, actor: ActorDep, case_id: str, body: ConsentRecord) -> CaseView:
+    """Record or renew the household's consent (case workers): without a valid one covering
+    the network's members the case enters no round. A consent that starts in the future, ends
+    before it starts or has already ended is refused at its field."""
+    return cases.record_consent(uow, actor, case_id, body)
+
+
+@router.post("/{case_id}/consent/withdraw", responses=CHANGE)
+def withdraw_consent(uow: UowDep, actor: ActorDep, case_id: str, body: Versioned) -> CaseView:
+    """The household withdrew its consent: the case's live proposals end, the case leaves the
+    pool for good, and the retention clock starts."""
+    return cases.withdraw_consent(uow, actor, case_id, body.version)

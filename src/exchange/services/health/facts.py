@@ -1,6 +1,11 @@
 """What the health figures are computed from: per case, unit, proposal and ledger move, only its
 member, urgency, size, rent and times. No household's details are read, and nothing sealed is
-opened."""
+opened.
+
+A case with protected personal data (skyddade personuppgifter) is left out of every figure, with
+its proposals and its move in the ledger: a count of one member's households in one month can
+be 1 or 2, and the figures, the report and its workbook must never count such a case in a cell
+under 3. (The ledger's balances, which the reciprocity rule needs, still count its move.)"""
 
 from __future__ import annotations
 
@@ -34,6 +39,7 @@ class CaseFact:
     urgency: str
     posted_at: dt.datetime
     rooms: int
+    moved_in_on: dt.date | None = None  # the day of the keys, when the move recorded it
 
 
 @dataclass(frozen=True)
@@ -84,9 +90,12 @@ def read_facts(uow: UnitOfWork, network: str, as_of: dt.datetime) -> Facts:
     members = {m.code: m.name for m in members_of(uow, network)}
     codes = list(members)
     session = uow.session
-    cases = [CaseFact(i, m, u, c, spec["rooms_min"]) for i, m, u, c, spec in session.execute(
-        select(CaseRow.id, CaseRow.municipality_code, CaseRow.urgency, CaseRow.created_at,
-               CaseRow.spec).where(CaseRow.municipality_code.in_(codes)))]
+    cases = [CaseFact(i, m, u, c, spec["rooms_min"], moved) for i, m, u, c, spec, moved in
+             session.execute(select(
+                 CaseRow.id, CaseRow.municipality_code, CaseRow.urgency, CaseRow.created_at,
+                 CaseRow.spec, CaseRow.moved_in_on).where(CaseRow.municipality_code.in_(codes),
+                                   CaseRow.protected.is_(False)))]
+    protected = select(CaseRow.id).where(CaseRow.protected.is_(True))
     units = [UnitFact(m, spec["rooms"], spec["rent_sek"], p, let or gone)
              for m, spec, p, let, gone in session.execute(
                  select(UnitRow.municipality_code, UnitRow.spec, UnitRow.published_at,
@@ -97,12 +106,15 @@ def read_facts(uow: UnitOfWork, network: str, as_of: dt.datetime) -> Facts:
                ProposalRow.decline_reason, ProposalRow.confirmed_at)
         .join(RoundRow, ProposalRow.round_id == RoundRow.id)
         .join(SolveRow, ProposalRow.solve_id == SolveRow.id)
-        .where(RoundRow.network_id == network, ProposalRow.published.is_(True)))]
+        .where(RoundRow.network_id == network, ProposalRow.published.is_(True),
+               ProposalRow.case_id.not_in(protected)))]
     moves = [Move(*row) for row in session.execute(
         select(RoundRow.period, LedgerEntryRow.sending_code, LedgerEntryRow.receiving_code,
                LedgerEntryRow.amount)
         .join(RoundRow, LedgerEntryRow.round_id == RoundRow.id, isouter=True)
-        .where(LedgerEntryRow.network_id == network))]
+        .where(LedgerEntryRow.network_id == network, LedgerEntryRow.proposal_id.not_in(
+            select(ProposalRow.id).where(ProposalRow.case_id.in_(protected)))
+            | LedgerEntryRow.proposal_id.is_(None)))]
     closed = sorted(session.scalars(select(RoundRow.period).where(
         RoundRow.network_id == network, RoundRow.status == RoundStatus.CLOSED)))
     return Facts(network, members, as_rules(uow, network).reciprocity_tolerance,

@@ -232,11 +232,13 @@ def _waits(facts: Facts, months: list[str], urgency: dict[str, str]) -> list[Wai
     to_proposal: defaultdict[tuple[str, str], list[float]] = defaultdict(list)
     for case_id, moment in first.items():
         to_proposal[month_of(moment), urgency[case_id]].append((moment - posted[case_id]) / DAY)
+    keys = {c.id: c.moved_in_on for c in facts.cases if c.moved_in_on is not None}
     to_move: defaultdict[tuple[str, str], list[float]] = defaultdict(list)
     for p in facts.proposals:
-        if p.confirmed_at is not None:
-            to_move[month_of(p.confirmed_at), urgency[p.case]].append(
-                (p.confirmed_at - posted[p.case]) / DAY)
+        if p.confirmed_at is not None:  # the day of the keys where the move recorded it
+            moved = (dt.datetime.combine(keys[p.case], dt.time()) if p.case in keys
+                     else p.confirmed_at)
+            to_move[month_of(moved), urgency[p.case]].append((moved - posted[p.case]) / DAY)
     return [Waits(month=m, urgency=u, proposal_n=len(to_proposal[m, u]),
                   proposal_median=_quantile(to_proposal[m, u], 50),
                   proposal_p90=_quantile(to_proposal[m, u], 90), move_n=len(to_move[m, u]),

@@ -3,11 +3,13 @@ was not placed."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from exchange.domain.consent import ConsentScope
 from exchange.domain.lifecycle import CaseStatus, Role
 from exchange.domain.model import Stage, Urgency
 from exchange.geography import municipality_names
@@ -16,7 +18,7 @@ from exchange.services import cases, network, outcomes, proposals
 from exchange.services.access import Actor, require
 from exchange.services.errors import Invalid
 from exchange.services.records import Paging
-from exchange.services.schemas import CaseCreate, CaseUpdate, DeclineReason
+from exchange.services.schemas import CaseCreate, CaseUpdate, ConsentRecord, DeclineReason
 from exchange.services.unit_of_work import UnitOfWork
 from exchange.web import forms, places
 from exchange.web.render import PageRoute, page, redirect, translator
@@ -28,6 +30,12 @@ router = APIRouter(prefix="/app", route_class=PageRoute, include_in_schema=False
 PAGE = 25
 #: Checkbox lists: each ticked box sends the field once more.
 MULTI = frozenset({"safety.excluded_municipalities", "preferences.municipalities"})
+CONSENT_MULTI = frozenset({"scope"})
+
+
+def today() -> dt.date:
+    """Today as the service counts days (UTC), for a form's default."""
+    return dt.datetime.now(dt.UTC).date()
 
 
 def _case_worker(uow: UnitOfWork, actor: Actor) -> None:
@@ -66,16 +74,48 @@ def post_case(request: Request, uow: UowDep, actor: PageActorDep, form: FormDep)
 
 @router.get("/cases/{case_id}")
 def case_page(request: Request, uow: UowDep, actor: PageActorDep, case_id: str) -> Response:
-    """The case, its proposals, and in plain words why it was not placed."""
+    """The case, its consent, its proposals, and in plain words why it was not placed."""
     _case_worker(uow, actor)
+    return _case_page(request, uow, actor, case_id)
+
+
+def _case_page(request: Request, uow: UnitOfWork, actor: Actor, case_id: str,
+               consent: dict[str, Any] | None = None, error: Invalid | None = None
+               ) -> Response:
     view = cases.get_case(uow, actor, case_id)
     offers = proposals.list_proposals(uow, actor, Paging(50, 0), case_id=case_id).items
     unplaced = outcomes.why_unplaced(uow, actor, case_id)
     settings = request.app.state.settings
-    return page(request, "case.html", case=view, offers=offers, unplaced=unplaced,
-                names=municipality_names(), reasons=list(DeclineReason),
+    typed = consent if consent is not None else {"given": today().isoformat(),
+                                                  "scope": [ConsentScope.NETWORK.value]}
+    return page(request, "case.html", 422 if error else 200, case=view, offers=offers,
+                unplaced=unplaced, names=municipality_names(), reasons=list(DeclineReason),
                 arranged={s.value for s in network.rules(uow, actor).school_reach_km},
-                map_tiles=settings.map_tiles, map_attribution=settings.map_attribution)
+                map_tiles=settings.map_tiles, map_attribution=settings.map_attribution,
+                consent_data=typed, scopes=[s.value for s in ConsentScope],
+                consent_errors=forms.problems(error, translator(request)) if error else {})
+
+
+@router.post("/cases/{case_id}/consent")
+def record_consent(request: Request, uow: UowDep, actor: PageActorDep, form: FormDep,
+                   case_id: str) -> Response:
+    """Record the household's consent; a problem is shown beside its field."""
+    _case_worker(uow, actor)
+    cases.reach_case(uow, actor, case_id, "consent")
+    typed = forms.nested(form, CONSENT_MULTI)
+    try:
+        body = forms.parse(form, ConsentRecord, translator(request), CONSENT_MULTI)
+        cases.record_consent(uow, actor, case_id, body)
+    except Invalid as error:
+        return _case_page(request, uow, actor, case_id, typed, error)
+    return redirect(f"/app/cases/{case_id}?done=consent#consent")
+
+
+@router.post("/cases/{case_id}/consent/withdraw")
+def withdraw_consent(uow: UowDep, actor: PageActorDep, form: FormDep, case_id: str
+                     ) -> Response:
+    cases.withdraw_consent(uow, actor, case_id, forms.version_of(form))
+    return redirect(f"/app/cases/{case_id}?done=consent_withdrawn")
 
 
 @router.get("/cases/{case_id}/edit")
