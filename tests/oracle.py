@@ -8,6 +8,7 @@ returns the lexicographically best tier counts.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 
 import networkx as nx
 
@@ -79,20 +80,10 @@ def most_of_tier(round_: Round, tier: int, at_least: tuple[int, ...]) -> int:
 
 def _feasible_counts(round_: Round) -> set[tuple[int, int, int]]:
     """The tier counts of every answer that keeps every rule."""
-    options = eligible_units(round_)
-    case_ids = [c.id for c in round_.cases]
-    tier = {c.id: TIERS.index(c.urgency.value) for c in round_.cases}
     found: set[tuple[int, int, int]] = set()
-    for choice in itertools.product(*[[None, *options[c]] for c in case_ids]):
-        chosen = [u for u in choice if u is not None]
-        if len(chosen) != len(set(chosen)):
-            continue
-        pairs = {c: u for c, u in zip(case_ids, choice, strict=True) if u is not None}
-        counts = [0, 0, 0]
-        for c in pairs:
-            counts[tier[c]] += 1
-        if tuple(counts) not in found and feasible(round_, pairs):
-            found.add((counts[0], counts[1], counts[2]))
+    for pairs, counts in _answers(round_):
+        if counts not in found and feasible(round_, pairs):
+            found.add(counts)
     return found
 
 
@@ -100,10 +91,19 @@ def best_tier_counts(round_: Round, *, schools: bool = True) -> tuple[int, int, 
     """The lexicographic optimum of (acute, high, normal) placed, by enumeration; without
     `schools`, school places are not counted (every other rule is)."""
     fits = feasible if schools else reciprocity_holds
+    best = (0, 0, 0)
+    for pairs, counts in _answers(round_):
+        if counts > best and fits(round_, pairs):
+            best = counts
+    return best
+
+
+def _answers(round_: Round) -> Iterator[tuple[dict[str, str], tuple[int, int, int]]]:
+    """Every assignment of eligible units to cases (a unit to one case at most, a case to one
+    unit or none), with its placed count per tier; the rules beyond eligibility unchecked."""
     options = eligible_units(round_)
     case_ids = [c.id for c in round_.cases]
     tier = {c.id: TIERS.index(c.urgency.value) for c in round_.cases}
-    best = (0, 0, 0)
     for choice in itertools.product(*[[None, *options[c]] for c in case_ids]):
         chosen = [u for u in choice if u is not None]
         if len(chosen) != len(set(chosen)):
@@ -112,6 +112,4 @@ def best_tier_counts(round_: Round, *, schools: bool = True) -> tuple[int, int, 
         counts = [0, 0, 0]
         for c in pairs:
             counts[tier[c]] += 1
-        if tuple(counts) > best and fits(round_, pairs):
-            best = tuple(counts)  # type: ignore[assignment]
-    return best
+        yield pairs, (counts[0], counts[1], counts[2])

@@ -283,6 +283,9 @@ PAGE_ID_ROUTES = {
     ("POST", "/app/moves/{proposal_id}/tasks/{task_id}"): "proposal",
     ("POST", "/app/moves/{proposal_id}/moved-in"): "proposal",
     ("POST", "/app/moves/{proposal_id}/fall-through"): "proposal",
+    ("GET", "/app/people/{person_id}/remove"): "person",
+    ("POST", "/app/people/{person_id}/remove"): "person",
+    ("POST", "/app/schools/{school_id}"): "school",
 }
 HOMES = {"coordinator": "/app/network", "housing_officer": "/app/units",
          "case_worker": "/app/cases", "auditor": "/app/audit"}
@@ -309,8 +312,11 @@ def test_every_page_with_an_id_refuses_people_of_another_member_or_network(datab
         coordinator.post(f"/rounds/{round_id}/publish", json={"version": solved["version"]})
         owned = next(p for p in coordinator.get("/proposals", params={"limit": 200}).json()[
             "items"] if p["sending"] == "0127" and p["receiving"] != "0126")
+        person = next(p for p in coordinator.get("/people").json()["items"]
+                      if p["municipality"] == "0127")
+        school = coordinator.get("/schools", params={"municipality": "0127"}).json()["items"][0]
         ids = {"round": round_id, "case": owned["case"], "proposal": owned["id"],
-               "unit": owned["unit"]}
+               "unit": owned["unit"], "person": str(person["id"]), "school": school["id"]}
         routes = {(method, path) for method, path in flat_routes(service.app.routes)
                   if path.startswith("/app") and "{" in path}
         assert routes == set(PAGE_ID_ROUTES)  # a new page with an id needs its entry above
@@ -327,7 +333,8 @@ def test_every_page_with_an_id_refuses_people_of_another_member_or_network(datab
                     "_csrf": csrf, "version": "1", "reason": "location"} if method == "POST"
                     else None)
                 assert answer.status_code in (403, 404), (code, role, method, path)
-                assert ids[kind] not in answer.text, (code, role, method, path)
+                shown = f"people/{ids[kind]}" if kind == "person" else ids[kind]  # a number
+                assert shown not in answer.text, (code, role, method, path)
 
 
 def test_the_address_of_the_service_leads_to_the_pages(service) -> None:

@@ -6,7 +6,6 @@ of her notices, and whether she wants them."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Literal
 
 from pydantic import AliasChoices, Field
@@ -17,7 +16,7 @@ from exchange.persistence.rows import MunicipalityRow, TokenRow, UserRow, WebSes
 from exchange.services.access import Actor, audit, require
 from exchange.services.errors import Conflict, NotFound
 from exchange.services.records import Paging, page
-from exchange.services.schemas import Page, _Input, _View
+from exchange.services.schemas import Moment, Page, _Input, _View
 from exchange.services.unit_of_work import UnitOfWork, use_case
 
 Language = Literal["sv", "en"]
@@ -59,7 +58,7 @@ class PersonView(_View):
     subject: str | None
     language: str
     notices: bool
-    removed_at: dt.datetime | None = Field(
+    removed_at: Moment | None = Field(
         default=None, description="When the coordinator ended her access; null while she has it.")
 
 

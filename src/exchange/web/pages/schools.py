@@ -34,7 +34,7 @@ def update(request: Request, uow: UowDep, actor: PageActorDep, form: FormDep,
     """Replace one school's free places per stage (an empty field: no free place)."""
     data = forms.nested(form)
     try:
-        body = forms.validate(SchoolUpdate, {"free_places": {}, **data,
+        body = forms.validate(SchoolUpdate, {"free_places": data.get("free_places", {}),
                                              "version": forms.version_of(form)},
                               translator(request))
         network.update_school(uow, actor, school_id, body)
