@@ -225,9 +225,11 @@ def test_each_role_finds_what_waits_for_her(service):
     assert "är publicerad" in coordinator.get("/app").text
     proposal = proposals[0]
     worker = sign_in(service, proposal["sending"], "case_worker")
-    assert "Svara på ett bostadsförslag" in worker.get("/app").text
     api = service.as_(proposal["sending"], "case_worker")
     seen = api.get(f"/proposals/{proposal['id']}").json()
+    left = (dt.date.fromisoformat(seen["answer_by"]) - dt.datetime.now(dt.UTC).date()).days
+    start = worker.get("/app").text
+    assert "Svara på ett bostadsförslag" in start and f"svar inom {left} dagar" in start
     api.post(f"/proposals/{proposal['id']}/accept", json={"version": seen["version"]})
     officer = sign_in(service, proposal["receiving"], "housing_officer")
     assert "skriv kontraktet" in officer.get("/app").text

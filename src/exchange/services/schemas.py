@@ -464,7 +464,8 @@ ProposalOut = ProposalForCaseWorker | ProposalForHousingOfficer | ProposalForCoo
 class TodoItem(_View):
     """One thing that waits for the reader: what (`kind`, a word the pages name), how urgent
     (`rank`, lowest first), about what (`subject`, an id the reader may see, and `label`, words
-    she may see), how long it has waited (`days`), and where to act (`href`)."""
+    she may see), how long it has waited (`days`), for a proposal to answer the days left to
+    its answer-by date (`days_left`, negative once past), and where to act (`href`)."""
 
     kind: str
     rank: int
@@ -472,6 +473,7 @@ class TodoItem(_View):
     label: str | None = None
     urgency: Urgency | None = None
     days: int | None = None
+    days_left: int | None = None
     count: int | None = None
     href: str
 

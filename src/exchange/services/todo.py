@@ -29,6 +29,7 @@ RANK = {Urgency.ACUTE.value: 0, Urgency.HIGH.value: 1, Urgency.NORMAL.value: 2}
 PLEDGE_ENDS_WITHIN = dt.timedelta(days=30)
 IDLE_AFTER = dt.timedelta(days=30)
 CONSENT_ENDS_WITHIN = dt.timedelta(days=14)
+LATER = 10**6  # the order of items without an answer-by date: after those with one
 #: Open cases without a reference named one by one; more are one line with their count.
 MISSING_NAMED = 3
 
@@ -38,7 +39,9 @@ def todo(uow: UnitOfWork, actor: Actor) -> list[TodoItem]:
     """What needs the caller now, most urgent first."""
     found = {Role.CASE_WORKER: _case_worker, Role.HOUSING_OFFICER: _housing_officer,
              Role.COORDINATOR: _coordinator}.get(actor.role, lambda *_: [])(uow, actor)
-    return sorted(found, key=lambda item: (item.rank, -(item.days or 0), item.href))
+    return sorted(found, key=lambda item: (
+        item.rank, item.days_left if item.days_left is not None else LATER, -(item.days or 0),
+        item.href))
 
 
 def _days(since: dt.datetime | dt.date | None) -> int | None:
@@ -48,6 +51,10 @@ def _days(since: dt.datetime | dt.date | None) -> int | None:
     return (now().date() - day).days
 
 
+def _left(until: dt.date | None) -> int | None:
+    return None if until is None else (until - now().date()).days
+
+
 def _case_worker(uow: UnitOfWork, actor: Actor) -> list[TodoItem]:
     items = []
     for proposal, case, round_ in uow.session.execute(
@@ -55,7 +62,8 @@ def _case_worker(uow: UnitOfWork, actor: Actor) -> list[TodoItem]:
             .where(ProposalRow.status == ProposalStatus.PROPOSED)):
         items.append(TodoItem(kind="answer", rank=RANK[case.urgency], subject=proposal.id,
                               label=_case_label(case), urgency=case.urgency,
-                              days=_days(round_), href=f"/app/cases/{case.id}#{proposal.id}"))
+                              days=_days(round_), days_left=_left(proposal.answer_by),
+                              href=f"/app/cases/{case.id}#{proposal.id}"))
     active = list(uow.session.scalars(select(CaseRow).where(
         case_scope(actor), CaseRow.status == CaseStatus.OPEN)))
     unplaced = last_unplaced(uow, actor.network)
