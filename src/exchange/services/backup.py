@@ -49,6 +49,7 @@ from exchange.services.backup_rows import (
     validated,
 )
 from exchange.services.errors import Conflict, NotFound
+from exchange.services.records import chunks
 from exchange.services.sealed import SEALED_COLUMNS, case_spec, decline_comment, solve_text
 from exchange.services.trail import walk
 from exchange.services.unit_of_work import UnitOfWork, use_case
@@ -59,7 +60,6 @@ LEFT_OUT = {"web_sessions", "sign_in_flows", "sign_in_failures", "alembic_versio
 #: (its network and number place it in its chain), and this database's own entries, such as
 #: the import's, take ids that another network's entries may hold.
 RENUMBERED = {"audit"}
-_CHUNK = 500
 #: What every audit entry holds, so that its chain can be walked.
 _ENTRY = ("id", "seq", "previous_hash", "hash", "at", "action", "object_type", "outcome")
 
@@ -176,7 +176,7 @@ def _refuse_taken_ids(uow: UnitOfWork, table: Table, found: list[dict[str, Any]]
     (key,) = table.primary_key.columns
     ids = [row[key.name] for row in found if key.name in row]
     taken = sum(uow.session.scalar(select(func.count()).select_from(table).where(
-        key.in_(ids[i:i + _CHUNK]))) or 0 for i in range(0, len(ids), _CHUNK))
+        key.in_(chunk))) or 0 for chunk in chunks(ids))
     if taken:
         raise Conflict(f"{taken} row(s) of table {table.name} have ids this database already "
                        "uses; an import keeps every id, so restore into a database that holds "
@@ -208,8 +208,8 @@ def _check_trail(uow: UnitOfWork, network: str, entries: list[dict[str, Any]]) -
 
 def _insert(uow: UnitOfWork, table: Table, decoded: list[dict[str, Any]]) -> None:
     try:
-        for i in range(0, len(decoded), _CHUNK):
-            uow.session.execute(insert(table), decoded[i:i + _CHUNK])
+        for chunk in chunks(decoded):
+            uow.session.execute(insert(table), chunk)
     except SQLAlchemyError as error:
         cause = type(getattr(error, "orig", None) or error).__name__
         raise BadExport(f"tables.{table.name}: its rows do not fit this database ({cause}): a "

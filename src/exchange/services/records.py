@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import CursorResult, Result, Select, func, select
 
@@ -20,6 +20,17 @@ from exchange.services.unit_of_work import UnitOfWork
 
 #: Crockford's base 32: no I, L, O or U, so an id read aloud or copied by hand stays right.
 ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+T = TypeVar("T")
+#: Rows per statement where many are read or written at once (a national round's thousands).
+CHUNK = 500
+
+
+def chunks(items: list[T], size: int = CHUNK) -> Iterator[list[T]]:
+    """`items` in runs of `size`, for statements that bind a parameter per row."""
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
 
 
 def new_id(prefix: str) -> str:

@@ -28,13 +28,11 @@ import multiprocessing
 import resource
 import signal
 import threading
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
 from multiprocessing.connection import Connection
 from multiprocessing.context import ForkServerContext
-from typing import TypeVar
 
 from sqlalchemy import ColumnElement, func, insert, select, true, update
 
@@ -44,14 +42,13 @@ from exchange.formats import dump, load_round
 from exchange.persistence.rows import CaseRow, ProposalRow, RoundRow, SchoolRow, SolveRow, UnitRow
 from exchange.persistence.rows import now as _now
 from exchange.services.database import Database
-from exchange.services.records import changed, new_id
+from exchange.services.records import changed, chunks, new_id
 from exchange.services.sealed import store_solve
 from exchange.services.snapshot import key_of
 from exchange.services.unit_of_work import UnitOfWork
 from exchange.solver import SolveParams, solve
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 HEARTBEAT_SECONDS = 2.0
 #: How often the service looks up from a worker's pipe to see whether to stop it.
@@ -284,7 +281,7 @@ def _as_judged(uow: UnitOfWork, proposals: list[Proposal], versions: dict[str, i
         (SchoolRow, {s.school for p in proposals for s in p.schools if s.school}, true())]
     live: set[str] = set()  # the version keys of the rows still as they were judged
     for kind, ids, free in judged:
-        for chunk in _chunks(sorted(ids)):
+        for chunk in chunks(sorted(ids)):
             live.update(key_of(kind, id_) for id_, version, usable in uow.session.execute(
                 select(kind.id, kind.version, free).where(kind.id.in_(chunk)))
                 if usable and version == versions.get(key_of(kind, id_)))
@@ -302,7 +299,7 @@ def _propose(uow: UnitOfWork, row: RoundRow, solve_row: SolveRow,
     statements of a few hundred rows each."""
     case_status = move(CaseStatus.OPEN, CaseStatus.PROPOSED, "case")
     unit_status = move(UnitStatus.AVAILABLE, UnitStatus.PROPOSED, "unit")
-    for chunk in _chunks(proposals):
+    for chunk in chunks(proposals):
         for kind, ids, status in ((CaseRow, [p.case for p in chunk], case_status),
                                   (UnitRow, [p.unit for p in chunk], unit_status)):
             uow.session.execute(update(kind).where(kind.id.in_(ids)).values(
@@ -313,11 +310,6 @@ def _propose(uow: UnitOfWork, row: RoundRow, solve_row: SolveRow,
              "case_id": p.case, "unit_id": p.unit, "status": ProposalStatus.PROPOSED,
              "schools": [place.model_dump(mode="json") for place in p.schools]}
             for p in chunk])
-
-
-def _chunks(items: list[T], size: int = 500) -> Iterator[list[T]]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
 
 
 def _release(database: Database, job: SolveJob, progress: str) -> None:

@@ -45,6 +45,7 @@ def todo(uow: UnitOfWork, actor: Actor) -> list[TodoItem]:
 
 
 def _days(since: dt.datetime | dt.date | None) -> int | None:
+    """Days from `since` to today (None without a day)."""
     if since is None:
         return None
     day = since.date() if isinstance(since, dt.datetime) else since
@@ -52,6 +53,7 @@ def _days(since: dt.datetime | dt.date | None) -> int | None:
 
 
 def _left(until: dt.date | None) -> int | None:
+    """Days from today to `until`, negative once past (None without a day)."""
     return None if until is None else (until - now().date()).days
 
 
@@ -100,7 +102,7 @@ def _consents(cases: list[CaseRow]) -> list[TodoItem]:
         elif case.consent_until is not None and case.consent_until <= ends:
             items.append(TodoItem(kind="consent_ends", rank=3, subject=case.id,
                                   label=_case_label(case), urgency=case.urgency,
-                                  days=-(_days(case.consent_until) or 0),
+                                  days=_left(case.consent_until) or 0,
                                   href=f"/app/cases/{case.id}#consent"))
     return items
 
@@ -140,7 +142,7 @@ def _housing_officer(uow: UnitOfWork, actor: Actor) -> list[TodoItem]:
                                   href=f"/app/units/{unit.id}"))
         elif unit.pledged_until is not None and unit.pledged_until <= ends:
             items.append(TodoItem(kind="pledge_ends", rank=1, subject=unit.id,
-                                  label=_address(unit), days=-(_days(unit.pledged_until) or 0),
+                                  label=_address(unit), days=_left(unit.pledged_until) or 0,
                                   href=f"/app/units/{unit.id}"))
     return items
 
